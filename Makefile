@@ -1,0 +1,99 @@
+# uds-gateway: plain GNU make, Linux only. See README.md.
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+SYSCONFDIR	?= /etc
+DESTDIR		?=
+WITH_OPENSSL	?= 1
+B		?= build
+
+CC		?= cc
+OPT		?= -O2 -g
+WARN		= -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+		  -Wmissing-prototypes -Wno-unused-parameter
+HARDEN		= -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+PKGS		= libseccomp libcap
+ifeq ($(WITH_OPENSSL),1)
+PKGS		+= libcrypto
+endif
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS	= -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(PKG_CFLAGS) \
+		  -DWITH_OPENSSL=$(WITH_OPENSSL) -Isrc -I$(B) $(SAN) $(CFLAGS)
+ALL_LDFLAGS	= -pie -Wl,-z,relro -Wl,-z,now $(SAN) $(LDFLAGS)
+
+# Pure modules: no I/O, linked into unit tests and fuzz harnesses.
+PURE_NAMES	= buf compat http policy token access metrics
+PURE_SRCS	= $(filter $(addprefix src/,$(addsuffix .c,$(PURE_NAMES))), \
+		  $(wildcard src/*.c))
+PURE_OBJS	= $(PURE_SRCS:src/%.c=$(B)/%.o)
+SRCS		= $(wildcard src/*.c)
+OBJS		= $(SRCS:src/%.c=$(B)/%.o)
+GEN		= $(B)/worker_syscalls.inc $(B)/default_policy.inc
+UNIT_SRCS	= $(wildcard tests/unit/test_*.c)
+UNIT_BINS	= $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
+FUZZ_SRCS	= $(wildcard fuzz/fuzz_*.c)
+REPLAY_BINS	= $(FUZZ_SRCS:fuzz/%.c=$(B)/replay_%)
+
+.PHONY: all run check unit replay system install clean lint deps fuzz fuzz-run
+
+all: $(B)/uds-gateway $(B)/seccomp_probe
+
+$(B):
+	@mkdir -p $(B)
+
+$(B)/worker_syscalls.inc: policy/worker.syscalls scripts/gen-syscalls.sh | $(B)
+	sh scripts/gen-syscalls.sh policy/worker.syscalls $@
+
+$(B)/default_policy.inc: policy/default.policy | $(B)
+	sh scripts/embed.sh policy/default.policy default_policy > $@.tmp && mv $@.tmp $@
+
+$(B)/%.o: src/%.c $(wildcard src/*.h) $(GEN) | $(B)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libpure.a: $(PURE_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/uds-gateway: $(OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/seccomp_probe: tests/system/seccomp_probe.c $(filter-out $(B)/main.o,$(OBJS))
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/test_%: tests/unit/test_%.c tests/unit/*.h $(B)/libpure.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DTEST_DATA_DIR='"tests/unit/data"' \
+	    -o $@ $< $(B)/libpure.a -lcmocka $(PKG_LIBS)
+
+$(B)/replay_%: fuzz/%.c fuzz/replay.c $(B)/libpure.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< fuzz/replay.c \
+	    $(B)/libpure.a $(PKG_LIBS)
+
+unit: $(UNIT_BINS)
+replay: $(REPLAY_BINS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./scripts/run.sh $(B)/uds-gateway
+
+deps:
+	@sh scripts/deps.sh build
+
+check:
+	@sh scripts/deps.sh test
+	@sh tests/check.sh
+
+lint:
+	@! grep -nwE 'strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|strncpy|alloca|system|popen' src/*.c \
+	    | grep -v '^\S*:[0-9]*:\s*/\?\*' || { echo "lint: banned function"; exit 1; }
+
+install: $(B)/uds-gateway
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/uds-gateway \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 0755 $(B)/uds-gateway $(DESTDIR)$(SBINDIR)/uds-gateway
+	install -m 0644 policy/gateway.policy \
+	    $(DESTDIR)$(SYSCONFDIR)/uds-gateway/gateway.policy
+	install -m 0644 docs/uds-gateway.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 docs/uds-gateway.policy.5 $(DESTDIR)$(MANDIR)/man5/
+
+clean:
+	rm -rf build build-*

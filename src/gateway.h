@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: ISC */
+/* Shared types: the validated policy, listeners, rules and error codes. */
+#ifndef UDSGW_GATEWAY_H
+#define UDSGW_GATEWAY_H
+
+#include <sys/types.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GW_VERSION		"0.1.0"
+
+/*
+ * Error codes returned by the pure modules (negative), see gw_strerror().
+ * The edge I/O modules return -1 with errno instead.
+ */
+#define GW_OK			0
+#define GW_ERR_INTERNAL		-1	/* broken invariant */
+#define GW_ERR_NOMEM		-2	/* allocation failed */
+#define GW_ERR_NOSPACE		-3	/* buffer at its maximum size */
+#define GW_ERR_INVALID		-4	/* malformed input */
+#define GW_ERR_AGAIN		-5	/* need more input */
+#define GW_ERR_TOO_LARGE	-6	/* exceeds a configured limit */
+#define GW_ERR_RANGE		-7	/* number out of range */
+
+const char	*gw_strerror(int);
+
+#define POLICY_NAME_MAX		64	/* user, group, listener names incl. NUL */
+#define POLICY_PATH_MAX		108	/* sizeof(sun_path); '@' = abstract */
+#define POLICY_MAX_LISTENERS	32
+#define POLICY_MAX_RULES	32
+#define POLICY_MAX_TOKENS	8
+#define POLICY_TOKEN_LEN	32	/* SHA-256 digest */
+#define POLICY_MAX_WORKERS	64
+
+enum gw_service {
+	SVC_NONE = 0,
+	SVC_ECHO,
+	SVC_HTTP,
+};
+
+enum rule_kind {
+	RULE_ANY = 0,
+	RULE_UID,		/* numeric uid, or a user name resolved to one */
+	RULE_GROUP,		/* group name resolved to a gid */
+};
+
+/* Where a value was written in the policy file (1-based). */
+struct srcpos {
+	unsigned int	 line;
+	unsigned int	 col;
+};
+
+/* One allow/deny line. Names are resolved by policy_resolve(). */
+struct rule {
+	int		 allow;		/* 1 allow, 0 deny */
+	int		 kind;		/* enum rule_kind */
+	int		 by_name;	/* 1 if written as user/group NAME */
+	uint32_t	 id;		/* uid or gid, valid after resolve */
+	char		 name[POLICY_NAME_MAX];
+	struct srcpos	 pos;		/* of the name or number, for errors */
+	unsigned int	 line;		/* line in the policy, for logs */
+};
+
+/* Per-listener limits; 0 never means "unlimited" here, see defaults. */
+struct limits {
+	uint32_t	 max_connections;
+	uint32_t	 max_connections_per_uid;
+	uint32_t	 idle_timeout_ms;	/* echo idle, http keep-alive */
+	uint32_t	 header_timeout_ms;	/* slowloris, and echo pre-auth */
+	uint32_t	 body_timeout_ms;
+	uint32_t	 max_request_line;	/* 414 */
+	uint32_t	 max_header_bytes;	/* 431 */
+	uint32_t	 max_headers;		/* 431 */
+	uint64_t	 max_body;		/* 413 */
+};
+
+struct listener_conf {
+	char		 name[POLICY_NAME_MAX];
+	char		 path[POLICY_PATH_MAX];	/* absolute, or "@name" */
+	int		 service;		/* enum gw_service */
+	char		 owner[POLICY_NAME_MAX];	/* empty: daemon default */
+	char		 group[POLICY_NAME_MAX];
+	struct srcpos	 owner_pos;
+	struct srcpos	 group_pos;
+	uid_t		 uid;			/* resolved owner */
+	gid_t		 gid;			/* resolved group */
+	uint32_t	 mode;			/* permission bits */
+	int		 allow_world_writable;
+	struct rule	 rules[POLICY_MAX_RULES];
+	size_t		 nrules;
+	uint8_t		 tokens[POLICY_MAX_TOKENS][POLICY_TOKEN_LEN];
+	size_t		 ntokens;
+	int		 metrics;		/* 1: /metrics served here */
+	struct limits	 lim;
+	unsigned int	 line;			/* line of "listener" */
+};
+
+/*
+ * The whole validated policy. It is plain data with fixed-size arrays so
+ * that the parent can hand it to a freshly exec'd worker as one blob.
+ */
+struct policy {
+	uint32_t	 magic;			/* POLICY_MAGIC */
+	uint32_t	 size;			/* sizeof(struct policy) */
+	char		 user[POLICY_NAME_MAX];	/* worker user */
+	struct srcpos	 user_pos;
+	uid_t		 uid;			/* resolved */
+	gid_t		 gid;			/* resolved primary group */
+	uint32_t	 workers;		/* 0 = one per CPU */
+	uint32_t	 nofile;		/* RLIMIT_NOFILE for workers */
+	uint32_t	 shutdown_timeout_ms;
+	struct listener_conf listeners[POLICY_MAX_LISTENERS];
+	size_t		 nlisteners;
+};
+
+#define POLICY_MAGIC		0x55445347	/* "UDSG" */
+
+/* A diagnostic from a parser: where and what. */
+struct gw_diag {
+	unsigned int	 line;
+	unsigned int	 col;
+	char		 msg[192];
+};
+
+/* The peer as the kernel told us at accept() (SO_PEERCRED, SO_PEERGROUPS). */
+struct peer {
+	pid_t		 pid;
+	uid_t		 uid;
+	gid_t		 gid;
+	const gid_t	*groups;	/* supplementary groups, borrowed */
+	size_t		 ngroups;
+};
+
+#endif /* UDSGW_GATEWAY_H */
