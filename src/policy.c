@@ -1,0 +1,1056 @@
+/* SPDX-License-Identifier: ISC */
+/* Policy file parser (PURE): bytes in, struct policy or file:line:col out. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+#include "token.h"
+
+/* The Makefile passes 0 or 1; without it, fail closed and refuse tokens. */
+#ifndef WITH_OPENSSL
+#define WITH_OPENSSL	0
+#endif
+
+#define MAXTOK		4	/* keep this many tokens of a line; 3 is used */
+#define SHOWMAX		48	/* bytes of a token quoted in a message */
+#define UID_MAX_VALID	4294967294ULL	/* (uid_t)-1 is not a uid */
+#define DUR_MAX_MS	(24ULL * 3600 * 1000)
+
+/* A token as a view into the caller's buffer; col is 1-based. */
+struct tok {
+	const char	*p;
+	size_t		 len;
+	unsigned int	 col;
+};
+
+struct line {
+	unsigned int	 no;
+	size_t		 ntok;		/* at most MAXTOK */
+	struct tok	 t[MAXTOK];
+};
+
+enum { S_GLOBAL, S_LISTENER };
+enum { V_CUSTOM, V_NUM, V_DUR, V_SIZE, V_BOOL };
+
+enum keyid {
+	K_USER, K_WORKERS, K_NOFILE, K_SHUTDOWN,
+	K_PATH, K_SERVICE, K_OWNER, K_GROUP, K_MODE, K_AWW,
+	K_ALLOW, K_DENY, K_TOKEN, K_METRICS,
+	K_MAXCONN, K_MAXCONNUID, K_IDLE, K_HDRTO, K_BODYTO,
+	K_MAXRL, K_MAXHB, K_MAXHDRS, K_MAXBODY,
+	NKEYS
+};
+
+/* Where a key and its first value were written (line 0: not yet). */
+struct seen {
+	struct srcpos	 key;
+	struct srcpos	 val;
+};
+
+struct pstate {
+	struct policy		 pol;
+	struct gw_diag		*diag;
+	struct listener_conf	*cur;		/* the open block, or NULL */
+	struct srcpos		 curpos;	/* its "listener" keyword */
+	struct seen		 gseen[NKEYS];
+	struct seen		 lseen[NKEYS];
+	unsigned int		 toklines[POLICY_MAX_TOKENS];
+};
+
+struct keydef;
+typedef int keyfn(struct pstate *, const struct line *,
+    const struct keydef *);
+
+struct keydef {
+	const char	*name;
+	int		 scope;
+	int		 type;
+	int		 repeat;
+	uint64_t	 min;
+	uint64_t	 max;
+	size_t		 off;	/* in struct policy or struct listener_conf */
+	size_t		 width;	/* of an unsigned field; V_BOOL is an int */
+	keyfn		*fn;	/* V_CUSTOM only */
+};
+
+static keyfn k_user, k_workers, k_path, k_service, k_owner, k_group;
+static keyfn k_mode, k_rule, k_token;
+
+#define GLOBAL(f)	offsetof(struct policy, f), \
+			    sizeof(((struct policy *)0)->f), NULL
+#define LISTENER(f)	offsetof(struct listener_conf, f), \
+			    sizeof(((struct listener_conf *)0)->f), NULL
+#define CUSTOM(fn)	0, 0, fn
+
+static const struct keydef keys[NKEYS] = {
+	[K_USER] = { "user", S_GLOBAL, V_CUSTOM, 0, 0, 0, CUSTOM(k_user) },
+	[K_WORKERS] = { "workers", S_GLOBAL, V_CUSTOM, 0, 0, 0,
+	    CUSTOM(k_workers) },
+	[K_NOFILE] = { "nofile", S_GLOBAL, V_NUM, 0, 64, 1048576,
+	    GLOBAL(nofile) },
+	[K_SHUTDOWN] = { "shutdown_timeout", S_GLOBAL, V_DUR, 0, 1,
+	    DUR_MAX_MS, GLOBAL(shutdown_timeout_ms) },
+	[K_PATH] = { "path", S_LISTENER, V_CUSTOM, 0, 0, 0, CUSTOM(k_path) },
+	[K_SERVICE] = { "service", S_LISTENER, V_CUSTOM, 0, 0, 0,
+	    CUSTOM(k_service) },
+	[K_OWNER] = { "owner", S_LISTENER, V_CUSTOM, 0, 0, 0,
+	    CUSTOM(k_owner) },
+	[K_GROUP] = { "group", S_LISTENER, V_CUSTOM, 0, 0, 0,
+	    CUSTOM(k_group) },
+	[K_MODE] = { "mode", S_LISTENER, V_CUSTOM, 0, 0, 0, CUSTOM(k_mode) },
+	[K_AWW] = { "allow_world_writable", S_LISTENER, V_BOOL, 0, 0, 1,
+	    LISTENER(allow_world_writable) },
+	[K_ALLOW] = { "allow", S_LISTENER, V_CUSTOM, 1, 0, 0,
+	    CUSTOM(k_rule) },
+	[K_DENY] = { "deny", S_LISTENER, V_CUSTOM, 1, 0, 0, CUSTOM(k_rule) },
+	[K_TOKEN] = { "token", S_LISTENER, V_CUSTOM, 1, 0, 0,
+	    CUSTOM(k_token) },
+	[K_METRICS] = { "metrics", S_LISTENER, V_BOOL, 0, 0, 1,
+	    LISTENER(metrics) },
+	[K_MAXCONN] = { "max_connections", S_LISTENER, V_NUM, 0, 1, 1048576,
+	    LISTENER(lim.max_connections) },
+	[K_MAXCONNUID] = { "max_connections_per_uid", S_LISTENER, V_NUM, 0,
+	    1, 1048576, LISTENER(lim.max_connections_per_uid) },
+	[K_IDLE] = { "idle_timeout", S_LISTENER, V_DUR, 0, 1, DUR_MAX_MS,
+	    LISTENER(lim.idle_timeout_ms) },
+	[K_HDRTO] = { "header_timeout", S_LISTENER, V_DUR, 0, 1, DUR_MAX_MS,
+	    LISTENER(lim.header_timeout_ms) },
+	[K_BODYTO] = { "body_timeout", S_LISTENER, V_DUR, 0, 1, DUR_MAX_MS,
+	    LISTENER(lim.body_timeout_ms) },
+	[K_MAXRL] = { "max_request_line", S_LISTENER, V_SIZE, 0, 64,
+	    64 * 1024, LISTENER(lim.max_request_line) },
+	[K_MAXHB] = { "max_header_bytes", S_LISTENER, V_SIZE, 0, 256,
+	    1024 * 1024, LISTENER(lim.max_header_bytes) },
+	[K_MAXHDRS] = { "max_headers", S_LISTENER, V_NUM, 0, 1, 100,
+	    LISTENER(lim.max_headers) },
+	[K_MAXBODY] = { "max_body", S_LISTENER, V_SIZE, 0, 0,
+	    1024 * 1024 * 1024, LISTENER(lim.max_body) },
+};
+
+/* Quote a token in a message, shortened: "'%.*s%s'", TOKSHOW(t). */
+#define TOKSHOW(t)	(int)((t)->len > SHOWMAX ? SHOWMAX : (t)->len), \
+			    (t)->p, (t)->len > SHOWMAX ? "..." : ""
+
+static int	 err(struct pstate *, unsigned int, unsigned int,
+		    const char *, ...) __attribute__((format(printf, 4, 5)));
+
+static int
+err(struct pstate *st, unsigned int line, unsigned int col,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	st->diag->line = line;
+	st->diag->col = col;
+	va_start(ap, fmt);
+	(void)vsnprintf(st->diag->msg, sizeof(st->diag->msg), fmt, ap);
+	va_end(ap);
+	return GW_ERR_INVALID;
+}
+
+static int
+tokeq(const struct tok *t, const char *s)
+{
+	size_t n = strlen(s);
+
+	return t->len == n && memcmp(t->p, s, n) == 0;
+}
+
+/*
+ * The one bounded number converter: decimal digits only (no sign, no
+ * blanks, no base prefix), value in [min, max]. Returns 0 or -1.
+ */
+static int
+tonum(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0, d;
+	size_t i;
+
+	if (len == 0)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		d = (uint64_t)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* A number followed by a unit from a table; the product in [min, max]. */
+struct unit {
+	const char	*sfx;
+	uint64_t	 mul;
+};
+
+static const struct unit dur_units[] = {
+	{ "ms", 1 }, { "s", 1000 }, { "m", 60 * 1000 }, { "h", 3600 * 1000 },
+	{ NULL, 0 }
+};
+static const struct unit size_units[] = {
+	{ "", 1 }, { "K", 1024 }, { "M", 1024 * 1024 },
+	{ "G", 1024 * 1024 * 1024 }, { NULL, 0 }
+};
+
+static int
+tounit(const struct tok *t, const struct unit *u, uint64_t min,
+    uint64_t max, uint64_t *out)
+{
+	size_t n;
+	uint64_t v;
+
+	for (n = 0; n < t->len && t->p[n] >= '0' && t->p[n] <= '9'; n++)
+		;
+	for (; u->sfx != NULL; u++) {
+		if (strlen(u->sfx) != t->len - n ||
+		    memcmp(u->sfx, t->p + n, t->len - n) != 0)
+			continue;
+		if (tonum(t->p, n, 0, UINT64_MAX, &v) != 0 ||
+		    v > UINT64_MAX / u->mul)
+			return -1;
+		v *= u->mul;
+		if (v < min || v > max)
+			return -1;
+		*out = v;
+		return 0;
+	}
+	return -1;
+}
+
+/* Print v with the largest unit that divides it exactly. */
+static const char *
+fmtunit(char *buf, size_t len, uint64_t v, const struct unit *u)
+{
+	const struct unit *best = u;
+
+	for (; u->sfx != NULL; u++)
+		if (v != 0 && v % u->mul == 0)
+			best = u;
+	(void)snprintf(buf, len, "%llu%s",
+	    (unsigned long long)(v / best->mul), best->sfx);
+	return buf;
+}
+
+/*
+ * User, group and listener names: letters, digits, '.', '_', '-', not
+ * starting with '-'; user and group names may end in '$' (machine
+ * accounts) and must not be all digits (a uid is written "uid N").
+ */
+static int
+goodname(const struct tok *t, int listener)
+{
+	size_t i;
+	int alldigit = 1;
+	char c;
+
+	if (t->len == 0 || t->len >= POLICY_NAME_MAX || t->p[0] == '-')
+		return 0;
+	for (i = 0; i < t->len; i++) {
+		c = t->p[i];
+		if (c >= '0' && c <= '9')
+			continue;
+		alldigit = 0;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    c == '_' || c == '.' || c == '-')
+			continue;
+		if (c == '$' && !listener && i == t->len - 1 && i > 0)
+			continue;
+		return 0;
+	}
+	if (listener)
+		return t->p[0] != '.' && t->p[0] != '_';
+	return !alldigit;
+}
+
+static void
+copytok(char *dst, const struct tok *t)
+{
+	memcpy(dst, t->p, t->len);
+	dst[t->len] = '\0';
+}
+
+static struct srcpos
+tokpos(const struct line *ln, size_t i)
+{
+	struct srcpos pos;
+
+	pos.line = ln->no;
+	pos.col = ln->t[i].col;
+	return pos;
+}
+
+/* Exactly n tokens (key included): report the first extra one. */
+static int
+want(struct pstate *st, const struct line *ln, size_t n)
+{
+	if (ln->ntok <= n)
+		return 0;
+	return err(st, ln->no, ln->t[n].col,
+	    "unexpected '%.*s%s' after the value of '%.*s'",
+	    TOKSHOW(&ln->t[n]), (int)ln->t[0].len, ln->t[0].p);
+}
+
+static int
+name_value(struct pstate *st, const struct line *ln, const char *what,
+    char *dst, struct srcpos *pos)
+{
+	int r;
+
+	if ((r = want(st, ln, 2)) != 0)
+		return r;
+	if (!goodname(&ln->t[1], 0))
+		return err(st, ln->no, ln->t[1].col, "bad %s name '%.*s%s' "
+		    "for '%.*s': use letters, digits, '.', '_', '-' "
+		    "(not all digits, at most %d bytes)", what,
+		    TOKSHOW(&ln->t[1]), (int)ln->t[0].len, ln->t[0].p,
+		    POLICY_NAME_MAX - 1);
+	copytok(dst, &ln->t[1]);
+	if (pos != NULL)
+		*pos = tokpos(ln, 1);
+	return 0;
+}
+
+static int
+k_user(struct pstate *st, const struct line *ln, const struct keydef *kd)
+{
+	(void)kd;
+	return name_value(st, ln, "user", st->pol.user, &st->pol.user_pos);
+}
+
+static int
+k_owner(struct pstate *st, const struct line *ln, const struct keydef *kd)
+{
+	(void)kd;
+	return name_value(st, ln, "user", st->cur->owner,
+	    &st->cur->owner_pos);
+}
+
+static int
+k_group(struct pstate *st, const struct line *ln, const struct keydef *kd)
+{
+	(void)kd;
+	return name_value(st, ln, "group", st->cur->group,
+	    &st->cur->group_pos);
+}
+
+static int
+k_workers(struct pstate *st, const struct line *ln, const struct keydef *kd)
+{
+	uint64_t v;
+	int r;
+
+	(void)kd;
+	if ((r = want(st, ln, 2)) != 0)
+		return r;
+	if (tokeq(&ln->t[1], "auto"))
+		v = 0;
+	else if (tonum(ln->t[1].p, ln->t[1].len, 1, POLICY_MAX_WORKERS,
+	    &v) != 0)
+		return err(st, ln->no, ln->t[1].col, "'workers' must be auto "
+		    "or a number from 1 to %d, not '%.*s%s'",
+		    POLICY_MAX_WORKERS, TOKSHOW(&ln->t[1]));
+	st->pol.workers = (uint32_t)v;
+	return 0;
+}
+
+/* NULL if the path is acceptable, else why not. */
+static const char *
+path_problem(const struct tok *t)
+{
+	const char *p = t->p;
+	size_t i, n, len = t->len;
+
+	if (p[0] == '@') {
+		if (len == 1)
+			return "the abstract socket name after '@' is empty";
+		if (len > POLICY_PATH_MAX - 1)
+			return "too long: an abstract name holds at most "
+			    "107 bytes including '@'";
+		return NULL;
+	}
+	if (p[0] != '/')
+		return "must be absolute (start with '/') or abstract "
+		    "(start with '@')";
+	if (len > POLICY_FSPATH_MAX)
+		return "too long: at most 91 bytes, leaving 16 of sun_path's "
+		    "108 for the temporary name used during bind";
+	if (p[len - 1] == '/')
+		return "must not end with '/'";
+	for (i = 0; i < len; i += n + 1) {
+		for (n = 0; i + 1 + n < len && p[i + 1 + n] != '/'; n++)
+			;
+		if (n == 0)
+			return "must not contain '//'";
+		if (n == 1 && p[i + 1] == '.')
+			return "must not contain a '.' component";
+		if (n == 2 && p[i + 1] == '.' && p[i + 2] == '.')
+			return "must not contain a '..' component";
+	}
+	return NULL;
+}
+
+static int
+k_path(struct pstate *st, const struct line *ln, const struct keydef *kd)
+{
+	const struct tok *t = &ln->t[1];
+	const struct listener_conf *o;
+	const char *why;
+	size_t i;
+	int r;
+
+	(void)kd;
+	if ((r = want(st, ln, 2)) != 0)
+		return r;
+	if ((why = path_problem(t)) != NULL)
+		return err(st, ln->no, t->col, "bad path '%.*s%s': %s",
+		    TOKSHOW(t), why);
+	for (i = 0; i < st->pol.nlisteners; i++) {
+		o = &st->pol.listeners[i];
+		if (strlen(o->path) == t->len &&
+		    memcmp(o->path, t->p, t->len) == 0)
+			return err(st, ln->no, t->col, "socket path "
+			    "'%.*s%s' is already used by listener '%s' "
+			    "(line %u)", TOKSHOW(t), o->name, o->line);
+	}
+	copytok(st->cur->path, t);
+	return 0;
+}
+
+static int
+k_service(struct pstate *st, const struct line *ln, const struct keydef *kd)
+{
+	int r;
+
+	(void)kd;
+	if ((r = want(st, ln, 2)) != 0)
+		return r;
+	if (tokeq(&ln->t[1], "echo"))
+		st->cur->service = SVC_ECHO;
+	else if (tokeq(&ln->t[1], "http"))
+		st->cur->service = SVC_HTTP;
+	else
+		return err(st, ln->no, ln->t[1].col, "'service' must be echo "
+		    "or http, not '%.*s%s'", TOKSHOW(&ln->t[1]));
+	return 0;
+}
+
+static int
+k_mode(struct pstate *st, const struct line *ln, const struct keydef *kd)
+{
+	const struct tok *t = &ln->t[1];
+	uint32_t v = 0;
+	size_t i;
+	int r;
+
+	(void)kd;
+	if ((r = want(st, ln, 2)) != 0)
+		return r;
+	for (i = 0; i < t->len; i++) {
+		if (t->p[i] < '0' || t->p[i] > '7')
+			break;
+		v = v << 3 | (uint32_t)(t->p[i] - '0');
+	}
+	if (t->len < 3 || t->len > 4 || i != t->len)
+		return err(st, ln->no, t->col, "'mode' must be 3 or 4 octal "
+		    "digits such as 0660, not '%.*s%s'", TOKSHOW(t));
+	if (v > 0777)
+		return err(st, ln->no, t->col, "mode %04o sets setuid, "
+		    "setgid or sticky bits; only 0000 to 0777 is allowed", v);
+	if ((v & 0600) != 0600)
+		return err(st, ln->no, t->col, "mode %04o must give the "
+		    "owner read and write (0600)", v);
+	st->cur->mode = v;
+	return 0;
+}
+
+static int
+k_rule(struct pstate *st, const struct line *ln, const struct keydef *kd)
+{
+	struct listener_conf *l = st->cur;
+	const struct tok *w = &ln->t[1], *v = &ln->t[2];
+	struct rule *ru;
+	uint64_t id;
+	int r;
+
+	if (l->nrules >= POLICY_MAX_RULES)
+		return err(st, ln->no, ln->t[0].col, "too many allow/deny "
+		    "rules in listener '%s' (at most %d)", l->name,
+		    POLICY_MAX_RULES);
+	ru = &l->rules[l->nrules];
+	memset(ru, 0, sizeof(*ru));
+	ru->allow = kd == &keys[K_ALLOW];
+	ru->line = ln->no;
+	if (tokeq(w, "any")) {
+		if ((r = want(st, ln, 2)) != 0)
+			return r;
+		ru->kind = RULE_ANY;
+		ru->pos = tokpos(ln, 1);
+		l->nrules++;
+		return 0;
+	}
+	if (!tokeq(w, "uid") && !tokeq(w, "user") && !tokeq(w, "group"))
+		return err(st, ln->no, w->col, "'%s' must be followed by "
+		    "any, uid N, user NAME or group NAME, not '%.*s%s'",
+		    kd->name, TOKSHOW(w));
+	if (ln->ntok < 3)
+		return err(st, ln->no, w->col, "missing %s after '%s %.*s'",
+		    tokeq(w, "uid") ? "number" : "name", kd->name,
+		    (int)w->len, w->p);
+	if ((r = want(st, ln, 3)) != 0)
+		return r;
+	ru->pos = tokpos(ln, 2);
+	if (tokeq(w, "uid")) {
+		if (tonum(v->p, v->len, 0, UID_MAX_VALID, &id) != 0)
+			return err(st, ln->no, v->col, "'%s uid' takes a "
+			    "number from 0 to %llu, not '%.*s%s'", kd->name,
+			    UID_MAX_VALID, TOKSHOW(v));
+		ru->kind = RULE_UID;
+		ru->id = (uint32_t)id;
+	} else {
+		if (!goodname(v, 0))
+			return err(st, ln->no, v->col, "bad %.*s name "
+			    "'%.*s%s': use letters, digits, '.', '_', '-' "
+			    "(not all digits, at most %d bytes)",
+			    (int)w->len, w->p, TOKSHOW(v),
+			    POLICY_NAME_MAX - 1);
+		ru->kind = tokeq(w, "user") ? RULE_UID : RULE_GROUP;
+		ru->by_name = 1;
+		copytok(ru->name, v);
+	}
+	l->nrules++;
+	return 0;
+}
+
+static int
+k_token(struct pstate *st, const struct line *ln, const struct keydef *kd)
+{
+	struct listener_conf *l = st->cur;
+	const struct tok *t = &ln->t[1];
+	uint8_t h[POLICY_TOKEN_LEN];
+	size_t i;
+	int r;
+
+	(void)kd;
+	if (!WITH_OPENSSL)
+		return err(st, ln->no, ln->t[0].col, "token requires a build "
+		    "with OpenSSL (this build has WITH_OPENSSL=0)");
+	if ((r = want(st, ln, 2)) != 0)
+		return r;
+	if (l->ntokens >= POLICY_MAX_TOKENS)
+		return err(st, ln->no, ln->t[0].col, "too many tokens in "
+		    "listener '%s' (at most %d)", l->name, POLICY_MAX_TOKENS);
+	if (token_parse_hash(t->p, t->len, h) != 0)
+		return err(st, ln->no, t->col, "bad token '%.*s%s': expected "
+		    "sha256: and 64 hex digits (uds-gateway hash-token)",
+		    TOKSHOW(t));
+	for (i = 0; i < l->ntokens; i++)
+		if (memcmp(l->tokens[i], h, sizeof(h)) == 0)
+			return err(st, ln->no, t->col, "duplicate token (same "
+			    "hash as line %u)", st->toklines[i]);
+	memcpy(l->tokens[l->ntokens], h, sizeof(h));
+	st->toklines[l->ntokens++] = ln->no;
+	return 0;
+}
+
+/* Numbers, durations, sizes and yes/no, driven by the key table. */
+static int
+k_value(struct pstate *st, const struct line *ln, const struct keydef *kd)
+{
+	const struct tok *t = &ln->t[1];
+	char *base;
+	char a[32], b[32];
+	uint64_t v;
+	uint32_t v32;
+	int r, bv;
+
+	if ((r = want(st, ln, 2)) != 0)
+		return r;
+	base = kd->scope == S_GLOBAL ? (char *)&st->pol : (char *)st->cur;
+	switch (kd->type) {
+	case V_NUM:
+		if (tonum(t->p, t->len, kd->min, kd->max, &v) != 0)
+			return err(st, ln->no, t->col, "'%s' must be a number "
+			    "from %llu to %llu, not '%.*s%s'", kd->name,
+			    (unsigned long long)kd->min,
+			    (unsigned long long)kd->max, TOKSHOW(t));
+		break;
+	case V_DUR:
+		if (tounit(t, dur_units, kd->min, kd->max, &v) != 0)
+			return err(st, ln->no, t->col, "'%s' must be a "
+			    "duration from %s to %s (a number and ms, s, m or "
+			    "h), not '%.*s%s'", kd->name,
+			    fmtunit(a, sizeof(a), kd->min, dur_units),
+			    fmtunit(b, sizeof(b), kd->max, dur_units),
+			    TOKSHOW(t));
+		break;
+	case V_SIZE:
+		if (tounit(t, size_units, kd->min, kd->max, &v) != 0)
+			return err(st, ln->no, t->col, "'%s' must be a size "
+			    "from %s to %s (bytes, or with K, M or G), "
+			    "not '%.*s%s'", kd->name,
+			    fmtunit(a, sizeof(a), kd->min, size_units),
+			    fmtunit(b, sizeof(b), kd->max, size_units),
+			    TOKSHOW(t));
+		break;
+	case V_BOOL:
+		if (tokeq(t, "yes"))
+			bv = 1;
+		else if (tokeq(t, "no"))
+			bv = 0;
+		else
+			return err(st, ln->no, t->col, "'%s' must be yes or "
+			    "no, not '%.*s%s'", kd->name, TOKSHOW(t));
+		memcpy(base + kd->off, &bv, sizeof(bv));
+		return 0;
+	default:
+		return GW_ERR_INTERNAL;
+	}
+	if (kd->width == sizeof(uint64_t)) {
+		memcpy(base + kd->off, &v, sizeof(v));
+	} else {
+		v32 = (uint32_t)v;
+		memcpy(base + kd->off, &v32, sizeof(v32));
+	}
+	return 0;
+}
+
+static void
+listener_defaults(struct listener_conf *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->mode = POLICY_DEF_MODE;
+	l->metrics = POLICY_DEF_METRICS;
+	l->lim.max_connections = POLICY_DEF_MAX_CONN;
+	l->lim.max_connections_per_uid = POLICY_DEF_MAX_CONN_UID;
+	l->lim.idle_timeout_ms = POLICY_DEF_IDLE_MS;
+	l->lim.header_timeout_ms = POLICY_DEF_HEADER_MS;
+	l->lim.body_timeout_ms = POLICY_DEF_BODY_MS;
+	l->lim.max_request_line = POLICY_DEF_MAX_REQLINE;
+	l->lim.max_header_bytes = POLICY_DEF_MAX_HDRBYTES;
+	l->lim.max_headers = POLICY_DEF_MAX_HEADERS;
+	l->lim.max_body = POLICY_DEF_MAX_BODY;
+}
+
+static int
+open_block(struct pstate *st, const struct line *ln)
+{
+	const struct tok *k = &ln->t[0], *n = &ln->t[1];
+	struct listener_conf *l;
+	size_t i;
+	int r;
+
+	if (st->cur != NULL)
+		return err(st, ln->no, k->col, "nested listener: listener "
+		    "'%s' (line %u) is not closed with '}'", st->cur->name,
+		    st->cur->line);
+	if (ln->ntok < 2)
+		return err(st, ln->no, k->col, "missing listener name");
+	if (!goodname(n, 1))
+		return err(st, ln->no, n->col, "bad listener name '%.*s%s': "
+		    "use letters, digits, '.', '_', '-', starting with a "
+		    "letter or digit, at most %d bytes", TOKSHOW(n),
+		    POLICY_NAME_MAX - 1);
+	if (ln->ntok < 3)
+		return err(st, ln->no, n->col + (unsigned int)n->len,
+		    "expected '{' after 'listener %.*s' on the same line",
+		    (int)n->len, n->p);
+	if (!tokeq(&ln->t[2], "{"))
+		return err(st, ln->no, ln->t[2].col, "expected '{' after "
+		    "'listener %.*s', not '%.*s%s'", (int)n->len, n->p,
+		    TOKSHOW(&ln->t[2]));
+	if ((r = want(st, ln, 3)) != 0)
+		return r;
+	if (st->pol.nlisteners >= POLICY_MAX_LISTENERS)
+		return err(st, ln->no, k->col, "too many listeners "
+		    "(at most %d)", POLICY_MAX_LISTENERS);
+	for (i = 0; i < st->pol.nlisteners; i++)
+		if (tokeq(n, st->pol.listeners[i].name))
+			return err(st, ln->no, n->col, "duplicate listener "
+			    "name '%.*s' (first at line %u)", (int)n->len,
+			    n->p, st->pol.listeners[i].line);
+	l = &st->pol.listeners[st->pol.nlisteners];
+	listener_defaults(l);
+	copytok(l->name, n);
+	l->line = ln->no;
+	st->cur = l;
+	st->curpos = tokpos(ln, 0);
+	memset(st->lseen, 0, sizeof(st->lseen));
+	memset(st->toklines, 0, sizeof(st->toklines));
+	return 0;
+}
+
+/* Checks that need the whole block; errors point at a key or "listener". */
+static int
+check_listener(struct pstate *st)
+{
+	struct listener_conf *l = st->cur;
+	const struct srcpos *at = &st->curpos;
+	const struct seen *s;
+	static const int fsonly[] = { K_OWNER, K_GROUP, K_MODE, K_AWW };
+	size_t i;
+	int nallow = 0;
+
+	if (l->path[0] == '\0')
+		return err(st, at->line, at->col, "listener '%s' has no "
+		    "'path'", l->name);
+	if (l->service == SVC_NONE)
+		return err(st, at->line, at->col, "listener '%s' has no "
+		    "'service' (echo or http)", l->name);
+	for (i = 0; i < l->nrules; i++)
+		nallow += l->rules[i].allow;
+	if (nallow == 0)
+		return err(st, at->line, at->col, "listener '%s' has no allow "
+		    "rule; every peer would be denied", l->name);
+	if (l->path[0] == '@') {
+		for (i = 0; i < sizeof(fsonly) / sizeof(fsonly[0]); i++) {
+			s = &st->lseen[fsonly[i]];
+			if (s->key.line != 0)
+				return err(st, s->key.line, s->key.col, "'%s' "
+				    "has no effect on abstract socket '%s'",
+				    keys[fsonly[i]].name, l->path);
+		}
+		for (i = 0; l->ntokens == 0 && i < l->nrules; i++)
+			if (l->rules[i].allow && l->rules[i].kind == RULE_ANY)
+				return err(st, l->rules[i].pos.line,
+				    l->rules[i].pos.col, "abstract socket "
+				    "has no file mode; restrict peers with "
+				    "allow rules or a token");
+	} else if ((l->mode & 0002) && !l->allow_world_writable) {
+		s = &st->lseen[K_MODE];
+		return err(st, s->val.line, s->val.col, "mode %04o lets any "
+		    "local user connect; add 'allow_world_writable yes' to "
+		    "listener '%s' if that is intended", l->mode, l->name);
+	}
+	s = &st->lseen[K_MAXCONNUID];
+	if (s->key.line == 0) {
+		if (l->lim.max_connections_per_uid > l->lim.max_connections)
+			l->lim.max_connections_per_uid =
+			    l->lim.max_connections;
+	} else if (l->lim.max_connections_per_uid > l->lim.max_connections)
+		return err(st, s->val.line, s->val.col,
+		    "max_connections_per_uid %u exceeds max_connections %u",
+		    l->lim.max_connections_per_uid, l->lim.max_connections);
+	return 0;
+}
+
+static int
+close_block(struct pstate *st, const struct line *ln)
+{
+	int r;
+
+	if (st->cur == NULL)
+		return err(st, ln->no, ln->t[0].col, "'}' without an open "
+		    "listener block");
+	if (ln->ntok > 1)
+		return err(st, ln->no, ln->t[1].col, "unexpected '%.*s%s' "
+		    "after '}'", TOKSHOW(&ln->t[1]));
+	if ((r = check_listener(st)) != 0)
+		return r;
+	st->pol.nlisteners++;
+	st->cur = NULL;
+	return 0;
+}
+
+static int
+statement(struct pstate *st, const struct line *ln)
+{
+	const struct tok *k = &ln->t[0];
+	const struct keydef *kd = NULL;
+	struct seen *s;
+	size_t i;
+	int r;
+
+	if (tokeq(k, "}"))
+		return close_block(st, ln);
+	if (tokeq(k, "listener"))
+		return open_block(st, ln);
+	if (tokeq(k, "{"))
+		return err(st, ln->no, k->col, "'{' must be on the same line "
+		    "as 'listener NAME'");
+	for (i = 0; i < NKEYS && kd == NULL; i++)
+		if (tokeq(k, keys[i].name))
+			kd = &keys[i];
+	if (kd == NULL && st->cur != NULL)
+		return err(st, ln->no, k->col, "unknown key '%.*s%s' in "
+		    "listener '%s'", TOKSHOW(k), st->cur->name);
+	if (kd == NULL)
+		return err(st, ln->no, k->col, "unknown key '%.*s%s' at "
+		    "global scope", TOKSHOW(k));
+	if (kd->scope == S_GLOBAL && st->cur != NULL)
+		return err(st, ln->no, k->col, "'%s' is a global key; it is "
+		    "not allowed inside listener '%s'", kd->name,
+		    st->cur->name);
+	if (kd->scope == S_LISTENER && st->cur == NULL)
+		return err(st, ln->no, k->col, "'%s' is only allowed inside "
+		    "a listener block", kd->name);
+	s = (st->cur != NULL ? st->lseen : st->gseen) + (kd - keys);
+	if (!kd->repeat && s->key.line != 0)
+		return err(st, ln->no, k->col, "duplicate key '%s' (first set "
+		    "at line %u)", kd->name, s->key.line);
+	if (ln->ntok < 2)
+		return err(st, ln->no, k->col, "missing value for '%s'",
+		    kd->name);
+	if ((r = (kd->fn != NULL ? kd->fn : k_value)(st, ln, kd)) != 0)
+		return r;
+	if (s->key.line == 0) {
+		s->key = tokpos(ln, 0);
+		s->val = tokpos(ln, 1);
+	}
+	return 0;
+}
+
+/*
+ * Split one line (without its '\n') into blank-separated tokens. '#'
+ * starts a comment anywhere. Outside comments only printable ASCII,
+ * space and tab are accepted; NUL is refused everywhere.
+ */
+static int
+lex(struct pstate *st, const uint8_t *p, size_t len, unsigned int no,
+    struct line *ln)
+{
+	size_t i, start;
+
+	memset(ln, 0, sizeof(*ln));
+	ln->no = no;
+	if (len > POLICY_LINE_MAX)
+		return err(st, no, POLICY_LINE_MAX + 1, "line is longer than "
+		    "%d bytes", POLICY_LINE_MAX);
+	for (i = 0; i < len; ) {
+		if (p[i] == ' ' || p[i] == '\t') {
+			i++;
+			continue;
+		}
+		if (p[i] == '#') {
+			for (; i < len && p[i] != '\0'; i++)
+				;
+			break;
+		}
+		for (start = i; i < len && p[i] > ' ' && p[i] < 0x7f &&
+		    p[i] != '#'; i++)
+			;
+		if (i > start) {
+			if (ln->ntok < MAXTOK) {
+				ln->t[ln->ntok].p = (const char *)p + start;
+				ln->t[ln->ntok].len = i - start;
+				ln->t[ln->ntok].col = (unsigned int)start + 1;
+				ln->ntok++;
+			}
+			continue;
+		}
+		break;
+	}
+	if (i >= len)
+		return 0;
+	if (p[i] == '\0')
+		return err(st, no, (unsigned int)i + 1, "NUL byte in policy");
+	if (p[i] == '\r')
+		return err(st, no, (unsigned int)i + 1, "carriage return "
+		    "(CRLF line endings are not accepted)");
+	return err(st, no, (unsigned int)i + 1, "invalid byte 0x%02x: only "
+	    "printable ASCII is allowed outside comments", p[i]);
+}
+
+void
+policy_init(struct policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->magic = POLICY_MAGIC;
+	p->size = sizeof(*p);
+	p->workers = 0;
+	p->nofile = POLICY_DEF_NOFILE;
+	p->shutdown_timeout_ms = POLICY_DEF_SHUTDOWN_MS;
+}
+
+int
+policy_parse(const char *name, const uint8_t *buf, size_t len,
+    struct policy *out, struct gw_diag *diag)
+{
+	struct pstate *st = NULL;
+	struct line ln;
+	size_t off = 0, eol;
+	unsigned int no = 0, eofline, eofcol;
+	int r;
+
+	(void)name;
+	memset(diag, 0, sizeof(*diag));
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		(void)snprintf(diag->msg, sizeof(diag->msg), "out of memory");
+		return GW_ERR_NOMEM;
+	}
+	st->diag = diag;
+	policy_init(&st->pol);
+	if (len > POLICY_FILE_MAX) {
+		r = err(st, 1, 1, "policy is %zu bytes; at most %d are "
+		    "allowed", len, POLICY_FILE_MAX);
+		goto out;
+	}
+	eofline = 1;
+	eofcol = 1;
+	while (off < len) {
+		no++;
+		for (eol = off; eol < len && buf[eol] != '\n'; eol++)
+			;
+		if ((r = lex(st, buf + off, eol - off, no, &ln)) != 0)
+			goto out;
+		if (ln.ntok > 0 && (r = statement(st, &ln)) != 0)
+			goto out;
+		eofline = eol < len ? no + 1 : no;
+		eofcol = eol < len ? 1 : (unsigned int)(eol - off) + 1;
+		off = eol + 1;
+	}
+	if (st->cur != NULL) {
+		r = err(st, st->curpos.line, st->curpos.col, "listener '%s' "
+		    "is not closed: '}' missing at end of file",
+		    st->cur->name);
+		goto out;
+	}
+	if (st->pol.nlisteners == 0) {
+		r = err(st, eofline, eofcol, "no listener defined; a policy "
+		    "needs at least one 'listener NAME { ... }' block");
+		goto out;
+	}
+	memcpy(out, &st->pol, sizeof(*out));
+	/* success */
+	r = 0;
+ out:
+	free(st);
+	return r;
+}
+
+void
+policy_format_diag(const char *name, const struct gw_diag *d, char *buf,
+    size_t len)
+{
+	int n;
+
+	if (len == 0)
+		return;
+	if (d->line == 0)
+		n = snprintf(buf, len, "%s: %s", name, d->msg);
+	else
+		n = snprintf(buf, len, "%s:%u:%u: %s", name, d->line, d->col,
+		    d->msg);
+	if (n < 0)
+		buf[0] = '\0';
+}
+
+const char *
+policy_service_name(int svc)
+{
+	switch (svc) {
+	case SVC_ECHO:
+		return "echo";
+	case SVC_HTTP:
+		return "http";
+	default:
+		return "none";
+	}
+}
+
+/* Print the table-driven keys of one scope (no allow_world_writable on @). */
+static void
+print_values(FILE *fp, const char *indent, int scope, const void *base,
+    int abstract)
+{
+	const struct keydef *kd;
+	const char *b = base;
+	char s[32];
+	uint64_t v;
+	uint32_t v32;
+	int bv;
+
+	for (kd = keys; kd < keys + NKEYS; kd++) {
+		if (kd->scope != scope || kd->type == V_CUSTOM ||
+		    (abstract && kd == &keys[K_AWW]))
+			continue;
+		if (kd->type == V_BOOL) {
+			memcpy(&bv, b + kd->off, sizeof(bv));
+			fprintf(fp, "%s%s %s\n", indent, kd->name,
+			    bv ? "yes" : "no");
+			continue;
+		}
+		if (kd->width == sizeof(uint64_t)) {
+			memcpy(&v, b + kd->off, sizeof(v));
+		} else {
+			memcpy(&v32, b + kd->off, sizeof(v32));
+			v = v32;
+		}
+		if (kd->type == V_DUR)
+			fmtunit(s, sizeof(s), v, dur_units);
+		else if (kd->type == V_SIZE)
+			fmtunit(s, sizeof(s), v, size_units);
+		else
+			(void)snprintf(s, sizeof(s), "%llu",
+			    (unsigned long long)v);
+		fprintf(fp, "%s%s %s\n", indent, kd->name, s);
+	}
+}
+
+static void
+print_listener(FILE *fp, const struct listener_conf *l)
+{
+	const struct rule *ru;
+	size_t i, j;
+	int abstract = l->path[0] == '@';
+
+	fprintf(fp, "\nlistener %s {\n\tpath %s\n\tservice %s\n", l->name,
+	    l->path, policy_service_name(l->service));
+	if (!abstract) {
+		if (l->owner[0] != '\0')
+			fprintf(fp, "\towner %s\n", l->owner);
+		else
+			fprintf(fp, "\t# owner: the daemon's user\n");
+		if (l->group[0] != '\0')
+			fprintf(fp, "\tgroup %s\n", l->group);
+		else
+			fprintf(fp, "\t# group: the daemon's group\n");
+		fprintf(fp, "\tmode %04o\n", (unsigned int)l->mode);
+	}
+	for (i = 0; i < l->nrules; i++) {
+		ru = &l->rules[i];
+		fprintf(fp, "\t%s ", ru->allow ? "allow" : "deny");
+		if (ru->kind == RULE_ANY)
+			fprintf(fp, "any\n");
+		else if (ru->kind == RULE_GROUP)
+			fprintf(fp, "group %s\n", ru->name);
+		else if (ru->by_name)
+			fprintf(fp, "user %s\n", ru->name);
+		else
+			fprintf(fp, "uid %lu\n", (unsigned long)ru->id);
+	}
+	for (i = 0; i < l->ntokens; i++) {
+		fprintf(fp, "\ttoken sha256:");
+		for (j = 0; j < POLICY_TOKEN_LEN; j++)
+			fprintf(fp, "%02x", l->tokens[i][j]);
+		fprintf(fp, "\n");
+	}
+	print_values(fp, "\t", S_LISTENER, l, abstract);
+	fprintf(fp, "}\n");
+}
+
+void
+policy_print(FILE *fp, const struct policy *p)
+{
+	size_t i;
+
+	fprintf(fp, "# uds-gateway effective policy\n");
+	if (p->user[0] != '\0')
+		fprintf(fp, "user %s\n", p->user);
+	else
+		fprintf(fp, "# user: nobody when started as root, "
+		    "else the invoking user\n");
+	if (p->workers == 0)
+		fprintf(fp, "workers auto\n");
+	else
+		fprintf(fp, "workers %lu\n", (unsigned long)p->workers);
+	print_values(fp, "", S_GLOBAL, p, 0);
+	for (i = 0; i < p->nlisteners && i < POLICY_MAX_LISTENERS; i++)
+		print_listener(fp, &p->listeners[i]);
+}

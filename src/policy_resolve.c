@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: ISC */
+/* The I/O half of the policy: user and group names to ids via NSS. */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "policy.h"
+
+#define NSSBUF_START	16384
+#define NSSBUF_MAX	(1024 * 1024)	/* a sane bound for one entry */
+#define DEFAULT_USER	"nobody"
+
+enum { LOOK_USER, LOOK_GROUP };
+
+static int	 rerr(struct gw_diag *, const struct srcpos *, const char *,
+		    ...) __attribute__((format(printf, 3, 4)));
+
+static int
+rerr(struct gw_diag *d, const struct srcpos *pos, const char *fmt, ...)
+{
+	va_list ap;
+
+	d->line = pos != NULL ? pos->line : 0;
+	d->col = pos != NULL ? pos->col : 0;
+	va_start(ap, fmt);
+	(void)vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	va_end(ap);
+	return GW_ERR_INVALID;
+}
+
+/*
+ * Look name up as a user (id = uid, gid = primary gid) or a group
+ * (id = gid). Returns 1 found, 0 not found, -1 with errno on failure.
+ * getpwnam_r/getgrnam_r report "not found" as 0 with a NULL result;
+ * glibc may also return ENOENT/ESRCH/EBADF/EPERM for it, so treat those
+ * as not found too, as getpwnam(3) describes.
+ */
+static int
+lookup(int what, const char *name, uint32_t *id, uint32_t *gid)
+{
+	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
+	char *buf = NULL, *nbuf;
+	size_t len = NSSBUF_START;
+	int e, r = -1;
+
+	for (;;) {
+		if ((nbuf = realloc(buf, len)) == NULL) {
+			e = ENOMEM;
+			goto out;
+		}
+		buf = nbuf;
+		if (what == LOOK_USER)
+			e = getpwnam_r(name, &pw, buf, len, &pwp);
+		else
+			e = getgrnam_r(name, &gr, buf, len, &grp);
+		if (e != ERANGE || len >= NSSBUF_MAX)
+			break;
+		len *= 2;
+	}
+	if (e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM) {
+		e = 0;
+		r = 0;
+		if (pwp != NULL) {
+			*id = pwp->pw_uid;
+			*gid = pwp->pw_gid;
+			r = 1;
+		} else if (grp != NULL) {
+			*id = grp->gr_gid;
+			r = 1;
+		}
+	}
+ out:
+	free(buf);
+	if (r < 0)
+		errno = e;
+	return r;
+}
+
+/* Resolve a user or group name; errors carry pos and a clear message. */
+static int
+resolve(int what, const char *name, const struct srcpos *pos,
+    struct gw_diag *diag, uint32_t *id, uint32_t *gid)
+{
+	const char *kind = what == LOOK_USER ? "user" : "group";
+	uint32_t dummy;
+	int r;
+
+	if ((r = lookup(what, name, id, gid != NULL ? gid : &dummy)) < 0)
+		return rerr(diag, pos, "cannot look up %s '%s': %s", kind,
+		    name, strerror(errno));
+	if (r == 0)
+		return rerr(diag, pos, "unknown %s '%s'", kind, name);
+	return 0;
+}
+
+/* The worker user: named, or nobody as root, or ourselves. */
+static int
+resolve_user(struct policy *p, struct gw_diag *diag)
+{
+	struct passwd pw, *pwp = NULL;
+	char buf[NSSBUF_START];
+	uint32_t uid, gid;
+	int r;
+
+	if (p->user[0] != '\0') {
+		if ((r = resolve(LOOK_USER, p->user, &p->user_pos, diag, &uid,
+		    &gid)) != 0)
+			return r;
+	} else if (geteuid() == 0) {
+		if ((r = lookup(LOOK_USER, DEFAULT_USER, &uid, &gid)) < 0)
+			return rerr(diag, NULL, "cannot look up user '%s' "
+			    "(the default worker user): %s", DEFAULT_USER,
+			    strerror(errno));
+		if (r == 0)
+			return rerr(diag, NULL, "unknown user '%s' (the "
+			    "default worker user when started as root); "
+			    "set 'user'", DEFAULT_USER);
+		memcpy(p->user, DEFAULT_USER, sizeof(DEFAULT_USER));
+	} else {
+		uid = geteuid();
+		gid = getegid();
+		/* Only for policy_print; an unnamed uid is fine. */
+		if (getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp) == 0 &&
+		    pwp != NULL && strlen(pwp->pw_name) < sizeof(p->user))
+			memcpy(p->user, pwp->pw_name,
+			    strlen(pwp->pw_name) + 1);
+	}
+	if (uid == 0 && geteuid() == 0)
+		return rerr(diag, p->user_pos.line != 0 ? &p->user_pos : NULL,
+		    "worker user '%s' has uid 0; workers must not run as "
+		    "root", p->user);
+	p->uid = (uid_t)uid;
+	p->gid = (gid_t)gid;
+	return 0;
+}
+
+static int
+resolve_listener(struct listener_conf *l, struct gw_diag *diag)
+{
+	struct rule *ru;
+	uint32_t id, gid;
+	size_t i;
+	int r;
+
+	l->uid = geteuid();
+	l->gid = getegid();
+	if (l->owner[0] != '\0') {
+		if ((r = resolve(LOOK_USER, l->owner, &l->owner_pos, diag,
+		    &id, &gid)) != 0)
+			return r;
+		l->uid = (uid_t)id;
+	}
+	if (l->group[0] != '\0') {
+		if ((r = resolve(LOOK_GROUP, l->group, &l->group_pos, diag,
+		    &id, NULL)) != 0)
+			return r;
+		l->gid = (gid_t)id;
+	}
+	for (i = 0; i < l->nrules && i < POLICY_MAX_RULES; i++) {
+		ru = &l->rules[i];
+		if (!ru->by_name)
+			continue;
+		if ((r = resolve(ru->kind == RULE_GROUP ? LOOK_GROUP :
+		    LOOK_USER, ru->name, &ru->pos, diag, &id, NULL)) != 0)
+			return r;
+		ru->id = id;
+	}
+	return 0;
+}
+
+int
+policy_resolve(struct policy *p, struct gw_diag *diag)
+{
+	size_t i;
+	int r;
+
+	memset(diag, 0, sizeof(*diag));
+	if ((r = resolve_user(p, diag)) != 0)
+		return r;
+	for (i = 0; i < p->nlisteners && i < POLICY_MAX_LISTENERS; i++)
+		if ((r = resolve_listener(&p->listeners[i], diag)) != 0)
+			return r;
+	return 0;
+}
