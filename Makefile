@@ -22,8 +22,9 @@ ALL_CFLAGS	= -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(PKG_CFLAGS) \
 		  -DWITH_OPENSSL=$(WITH_OPENSSL) -Isrc -I$(B) $(SAN) $(CFLAGS)
 ALL_LDFLAGS	= -pie -Wl,-z,relro -Wl,-z,now $(SAN) $(LDFLAGS)
 
-# Pure modules: no I/O, linked into unit tests and fuzz harnesses.
-PURE_NAMES	= buf compat http policy token access metrics
+# Modules linked into unit tests and fuzz harnesses: the pure ones, and
+# policy_resolve (NSS only) for the policy tests.
+PURE_NAMES	= buf compat http policy policy_resolve token access metrics
 PURE_SRCS	= $(filter $(addprefix src/,$(addsuffix .c,$(PURE_NAMES))), \
 		  $(wildcard src/*.c))
 PURE_OBJS	= $(PURE_SRCS:src/%.c=$(B)/%.o)
@@ -51,8 +52,8 @@ $(B)/default_policy.inc: policy/default.policy | $(B)
 $(B)/%.o: src/%.c $(wildcard src/*.h) $(GEN) | $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/libpure.a: $(PURE_OBJS)
-	rm -f $@ && ar rcs $@ $^
+$(B)/libpure.a: $(PURE_OBJS) Makefile
+	rm -f $@ && ar rcs $@ $(PURE_OBJS)
 
 $(B)/uds-gateway: $(OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)

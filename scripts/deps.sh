@@ -1,0 +1,51 @@
+#!/bin/sh
+# deps.sh build|test: install what uds-gateway needs, if anything is missing.
+# Debian/Ubuntu: apt-get; Fedora: dnf. Without root: name the packages.
+set -eu
+what=${1:-build}
+
+deb_build="build-essential pkg-config libseccomp-dev libcap-dev libssl-dev"
+deb_test="$deb_build libcmocka-dev socat curl nodejs nginx-light python3 clang libclang-rt-14-dev valgrind procps util-linux"
+rpm_build="gcc make pkgconf-pkg-config libseccomp-devel libcap-devel openssl-devel"
+rpm_test="$rpm_build libcmocka-devel socat curl nodejs nginx python3 clang compiler-rt valgrind procps-ng util-linux"
+
+if command -v dpkg-query >/dev/null 2>&1; then
+	case $what in test) want=$deb_test ;; *) want=$deb_build ;; esac
+	missing=
+	for p in $want; do
+		st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+		case $st in *" installed") ;; *) missing="$missing $p" ;; esac
+	done
+	[ -z "$missing" ] && exit 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps: missing packages:$missing" >&2
+		echo "deps: run as root, or: sudo apt-get install -y$missing" >&2
+		exit 1
+	fi
+	echo "deps: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# nginx must not start a system instance: the tests run their own.
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	fi
+	apt-get install -y -qq --no-install-recommends $missing
+elif command -v rpm >/dev/null 2>&1 && command -v dnf >/dev/null 2>&1; then
+	case $what in test) want=$rpm_test ;; *) want=$rpm_build ;; esac
+	missing=
+	for p in $want; do
+		rpm -q "$p" >/dev/null 2>&1 || missing="$missing $p"
+	done
+	[ -z "$missing" ] && exit 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps: missing packages:$missing" >&2
+		echo "deps: run as root, or: sudo dnf install -y$missing" >&2
+		exit 1
+	fi
+	dnf install -y $missing
+else
+	echo "deps: unknown system; install by hand: $deb_build" >&2
+	exit 1
+fi

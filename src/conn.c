@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: ISC */
+/* Connection life cycle shared by every service: buffers, timeouts, close. */
+#define _GNU_SOURCE	/* accept4, O_PATH, memfd_create, SO_PEERGROUPS */
+#include <sys/epoll.h>
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "log.h"
+#include "metrics.h"
+
+static struct loop	*conn_loop;
+static struct conn	*conn_head;
+static size_t		 conn_n;
+
+static void	conn_event(struct loop_ev *, uint32_t);
+static void	conn_update(struct conn *);
+
+void
+conn_setup(struct loop *l)
+{
+	conn_loop = l;
+}
+
+size_t
+conn_count(void)
+{
+	return conn_n;
+}
+
+struct conn *
+conn_new(struct wlistener *wl, int fd, const struct peer *peer,
+    size_t in_max, size_t out_max)
+{
+	struct conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->c_ev.cb = conn_event;
+	c->c_ev.fd = fd;
+	c->c_l = wl;
+	buf_init(&c->c_in, in_max);
+	buf_init(&c->c_out, out_max);
+	c->c_pid = peer->pid;
+	c->c_uid = peer->uid;
+	c->c_gid = peer->gid;
+	if (loop_add(conn_loop, &c->c_ev, EPOLLIN, 0) == -1) {
+		log_warn("epoll_ctl add");
+		free(c);
+		return NULL;
+	}
+	c->c_next = conn_head;
+	if (conn_head != NULL)
+		conn_head->c_prev = c;
+	conn_head = c;
+	conn_n++;
+	wl->wl_nconns++;
+	return c;
+}
+
+void
+conn_close(struct conn *c)
+{
+	struct wlistener *wl = c->c_l;
+
+	if (wl->wl_svc->close != NULL)
+		wl->wl_svc->close(c);
+	(void)loop_del(conn_loop, &c->c_ev);
+	/* Nothing useful can be done if close fails on a socket. */
+	(void)close(c->c_ev.fd);
+	buf_free(&c->c_in);
+	buf_free(&c->c_out);
+	if (c->c_prev != NULL)
+		c->c_prev->c_next = c->c_next;
+	else
+		conn_head = c->c_next;
+	if (c->c_next != NULL)
+		c->c_next->c_prev = c->c_prev;
+	conn_n--;
+	wl->wl_nconns--;
+	metrics_conn_release(wl->wl_idx);
+	if (c->c_flags & CONN_UID_HELD)
+		metrics_uid_release(wl->wl_idx, c->c_uid);
+	free(c);
+}
+
+void
+conn_timeout(struct conn *c, uint32_t ms)
+{
+	c->c_deadline = ms ? conn_loop->now_ms + ms : 0;
+}
+
+int
+conn_write(struct conn *c, const void *p, size_t len)
+{
+	if (buf_append(&c->c_out, p, len) != 0)
+		return -1;
+	return 0;
+}
+
+void
+conn_read_pause(struct conn *c, int pause)
+{
+	if (pause)
+		c->c_flags |= CONN_READ_OFF;
+	else
+		c->c_flags &= ~CONN_READ_OFF;
+}
+
+/* Write what we can; -1 if the peer is gone. */
+static int
+conn_flush(struct conn *c)
+{
+	ssize_t n;
+
+	while (buf_len(&c->c_out) > 0) {
+		n = write(c->c_ev.fd, buf_ptr(&c->c_out), buf_len(&c->c_out));
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			return -1;
+		}
+		metrics_bytes_out(c->c_l->wl_idx, (uint64_t)n);
+		buf_consume(&c->c_out, (size_t)n);
+	}
+	if (buf_len(&c->c_out) == 0)
+		buf_trim(&c->c_out);
+	return 0;
+}
+
+static int
+conn_can_read(const struct conn *c)
+{
+	return (c->c_flags & (CONN_EOF | CONN_CLOSING | CONN_READ_OFF)) == 0 &&
+	    buf_room(&c->c_in) > 0 && buf_len(&c->c_out) < CONN_OUT_HIGH;
+}
+
+/* Read once; returns -1 to close now. */
+static int
+conn_read(struct conn *c)
+{
+	uint8_t *p;
+	size_t avail, want;
+	ssize_t n;
+
+	want = buf_room(&c->c_in);
+	if (want > 16384)
+		want = 16384;
+	if (buf_reserve(&c->c_in, want, &p, &avail) != 0)
+		return -1;
+	n = read(c->c_ev.fd, p, avail);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		return -1;
+	}
+	if (n == 0)
+		c->c_flags |= CONN_EOF;
+	else {
+		buf_commit(&c->c_in, (size_t)n);
+		metrics_bytes_in(c->c_l->wl_idx, (uint64_t)n);
+	}
+	if (c->c_l->wl_svc->input(c) == -1)
+		return -1;
+	return 0;
+}
+
+/* Recompute interest; close when done. */
+static void
+conn_update(struct conn *c)
+{
+	uint32_t mask = 0;
+
+	/* After the peer's EOF nothing new can come: flush and close. */
+	if ((c->c_flags & (CONN_EOF | CONN_PENDING)) == CONN_EOF)
+		c->c_flags |= CONN_CLOSING;
+	if (buf_len(&c->c_out) == 0) {
+		if (c->c_flags & CONN_CLOSING) {
+			conn_close(c);
+			return;
+		}
+		if (buf_len(&c->c_in) == 0)
+			buf_trim(&c->c_in);
+	} else
+		mask |= EPOLLOUT;
+	if (conn_can_read(c))
+		mask |= EPOLLIN;
+	if (loop_set(conn_loop, &c->c_ev, mask) == -1) {
+		log_warn("epoll_ctl mod");
+		conn_close(c);
+	}
+}
+
+static void
+conn_event(struct loop_ev *ev, uint32_t events)
+{
+	struct conn *c = (struct conn *)((char *)ev -
+	    offsetof(struct conn, c_ev));
+
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && conn_can_read(c)) {
+		if (conn_read(c) == -1) {
+			conn_close(c);
+			return;
+		}
+	}
+	if (buf_len(&c->c_out) > 0 && conn_flush(c) == -1) {
+		conn_close(c);
+		return;
+	}
+	/* Back-pressure released: finish what the service left unparsed. */
+	while ((c->c_flags & (CONN_PENDING | CONN_CLOSING)) == CONN_PENDING &&
+	    buf_len(&c->c_out) < CONN_OUT_HIGH) {
+		c->c_flags &= ~CONN_PENDING;
+		if (c->c_l->wl_svc->input(c) == -1 ||
+		    (buf_len(&c->c_out) > 0 && conn_flush(c) == -1)) {
+			conn_close(c);
+			return;
+		}
+	}
+	if ((events & (EPOLLHUP | EPOLLERR)) && !conn_can_read(c) &&
+	    buf_len(&c->c_out) > 0 && (events & EPOLLOUT) == 0) {
+		/* Peer is gone and we cannot write: nothing left to do. */
+		conn_close(c);
+		return;
+	}
+	conn_update(c);
+}
+
+void
+conn_start(struct conn *c, int allowed)
+{
+	const struct service *svc = c->c_l->wl_svc;
+
+	if (allowed) {
+		if (svc->open(c) == -1) {
+			conn_close(c);
+			return;
+		}
+	} else {
+		svc->deny(c);
+		c->c_flags |= CONN_CLOSING;
+	}
+	if (buf_len(&c->c_out) > 0 && conn_flush(c) == -1) {
+		conn_close(c);
+		return;
+	}
+	conn_update(c);
+}
+
+void
+conn_sweep(uint64_t now)
+{
+	struct conn *c, *next;
+
+	for (c = conn_head; c != NULL; c = next) {
+		next = c->c_next;
+		if (c->c_deadline != 0 && now >= c->c_deadline) {
+			log_debug("connection from pid %ld uid %lu timed out",
+			    (long)c->c_pid, (unsigned long)c->c_uid);
+			metrics_timeout(c->c_l->wl_idx);
+			conn_close(c);
+		}
+	}
+}
+
+void
+conn_drain_all(void)
+{
+	struct conn *c, *next;
+
+	for (c = conn_head; c != NULL; c = next) {
+		next = c->c_next;
+		if (c->c_flags & CONN_DRAINING)
+			continue;
+		c->c_flags |= CONN_DRAINING;
+		c->c_l->wl_svc->drain(c);
+		if (buf_len(&c->c_out) > 0 && conn_flush(c) == -1) {
+			conn_close(c);
+			continue;
+		}
+		conn_update(c);
+	}
+}

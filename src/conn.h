@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: ISC */
+/* Connection life cycle shared by every service: buffers, timeouts, close. */
+#ifndef UDSGW_CONN_H
+#define UDSGW_CONN_H
+
+#include <sys/types.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "gateway.h"
+#include "loop.h"
+
+struct conn;
+struct wlistener;
+
+/*
+ * A service is a set of callbacks (Postfix's single_server shape): the
+ * worker owns accept, the peer check, buffers, timeouts and close; the
+ * service only turns input bytes into output bytes.
+ *
+ * open:  a peer passed the access rules; set timeouts. 0, or -1 to close.
+ * deny:  a peer failed the rules; queue a refusal (or nothing) and mark
+ *        the connection CONN_CLOSING.
+ * input: c_in holds new bytes, or CONN_EOF is set. Consume from c_in,
+ *        append to c_out. Return 0, or -1 to close at once.
+ * drain: the worker is stopping; finish what is in flight, then close.
+ * close: release service state (c_svc).
+ */
+struct service {
+	const char	*name;
+	int		(*open)(struct conn *);
+	void		(*deny)(struct conn *);
+	int		(*input)(struct conn *);
+	void		(*drain)(struct conn *);
+	void		(*close)(struct conn *);
+};
+
+/* The worker's view of one listening socket. */
+struct wlistener {
+	struct loop_ev		 wl_ev;
+	int			 wl_idx;
+	const struct listener_conf *wl_conf;
+	const struct service	*wl_svc;
+	uint32_t		 wl_nconns;
+	int			 wl_paused;	/* full: not polled */
+	int			 wl_closed;	/* draining */
+};
+
+#define CONN_EOF	0x01	/* peer shut down its write side */
+#define CONN_CLOSING	0x02	/* close once c_out is flushed */
+#define CONN_DRAINING	0x04	/* worker is stopping */
+#define CONN_READ_OFF	0x08	/* service paused reading */
+#define CONN_UID_HELD	0x10	/* counted against the per-uid cap */
+#define CONN_PENDING	0x20	/* input left unparsed: call input again
+				   once c_out drains below CONN_OUT_HIGH */
+
+struct conn {
+	struct loop_ev		 c_ev;
+	struct wlistener	*c_l;
+	struct conn		*c_prev, *c_next;
+	struct buf		 c_in;
+	struct buf		 c_out;
+	uint64_t		 c_deadline;	/* monotonic ms; 0: none */
+	pid_t			 c_pid;
+	uid_t			 c_uid;
+	gid_t			 c_gid;
+	uint32_t		 c_flags;
+	void			*c_svc;		/* service state */
+};
+
+/* Set the deadline ms from now (0: none); expiry closes the connection. */
+void	 conn_timeout(struct conn *, uint32_t ms);
+/* Queue bytes for the peer; -1 if the output limit is reached. */
+int	 conn_write(struct conn *, const void *, size_t);
+/* Stop or resume reading from the peer (service-level back-pressure). */
+void	 conn_read_pause(struct conn *, int pause);
+
+
+/* Worker side: the connection table. */
+#define CONN_IN_MAX	(64 * 1024)	/* input buffer cap */
+#define CONN_OUT_HIGH	(64 * 1024)	/* stop reading above this */
+
+void	 conn_setup(struct loop *);
+/* conn_new: take over fd (accepted, non-blocking); NULL on ENOMEM. */
+struct conn *conn_new(struct wlistener *, int fd, const struct peer *,
+	    size_t in_max, size_t out_max);
+void	 conn_close(struct conn *);
+/* conn_start: run the service's open or deny callback and flush. */
+void	 conn_start(struct conn *, int allowed);
+void	 conn_sweep(uint64_t now);
+void	 conn_drain_all(void);
+size_t	 conn_count(void);
+#endif /* UDSGW_CONN_H */

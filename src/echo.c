@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: ISC */
+/* The echo service: every byte back, in order, with back-pressure. */
+#include <string.h>
+
+#include "echo.h"
+#include "log.h"
+#include "metrics.h"
+#include "token.h"
+
+#define AUTH_LINE_MAX	600	/* "AUTH " + token + CR LF */
+
+/* c_svc is non-NULL while the AUTH line is still expected. */
+static int	echo_authed;	/* address used as the "authenticated" tag */
+
+static int
+echo_open(struct conn *c)
+{
+	const struct listener_conf *lc = c->c_l->wl_conf;
+
+	if (lc->ntokens > 0) {
+		c->c_svc = NULL;
+		conn_timeout(c, lc->lim.header_timeout_ms);
+	} else {
+		c->c_svc = &echo_authed;
+		conn_timeout(c, lc->lim.idle_timeout_ms);
+	}
+	return 0;
+}
+
+static void
+echo_deny(struct conn *c)
+{
+	/* A denied echo peer gets nothing: the close is the answer. */
+	(void)c;
+}
+
+/* Wait for "AUTH <token>\n" before echoing; -1 closes. */
+static int
+echo_auth(struct conn *c)
+{
+	const struct listener_conf *lc = c->c_l->wl_conf;
+	const uint8_t *p = buf_ptr(&c->c_in), *nl, *tok;
+	size_t len = buf_len(&c->c_in), linelen, toklen;
+
+	if ((nl = memchr(p, '\n', len)) == NULL) {
+		if (len >= AUTH_LINE_MAX || (c->c_flags & CONN_EOF))
+			goto deny;
+		return 0;
+	}
+	linelen = (size_t)(nl - p);
+	if (linelen > 0 && p[linelen - 1] == '\r')
+		linelen--;
+	if (token_parse_auth_line(p, linelen, &tok, &toklen) != 0 ||
+	    !token_check(tok, toklen, (const uint8_t (*)[POLICY_TOKEN_LEN])
+	    lc->tokens, lc->ntokens))
+		goto deny;
+	buf_consume(&c->c_in, (size_t)(nl - p) + 1);
+	c->c_svc = &echo_authed;
+	conn_timeout(c, lc->lim.idle_timeout_ms);
+	log_debug("%s: pid %ld uid %lu authenticated by token", lc->name,
+	    (long)c->c_pid, (unsigned long)c->c_uid);
+	return 1;
+deny:
+	log_warnx("%s: denied pid %ld uid %lu gid %lu: %s token", lc->name,
+	    (long)c->c_pid, (unsigned long)c->c_uid, (unsigned long)c->c_gid,
+	    nl == NULL ? "missing" : "wrong");
+	metrics_deny(c->c_l->wl_idx, DENY_TOKEN);
+	return -1;
+}
+
+static int
+echo_input(struct conn *c)
+{
+	size_t n;
+	int r;
+
+	if (c->c_svc == NULL) {
+		if ((r = echo_auth(c)) <= 0)
+			return r;
+	}
+	/* c_out's cap leaves room for a full c_in above the read mark. */
+	if ((n = buf_len(&c->c_in)) > 0) {
+		if (conn_write(c, buf_ptr(&c->c_in), n) == -1)
+			return -1;
+		buf_consume(&c->c_in, n);
+		conn_timeout(c, c->c_l->wl_conf->lim.idle_timeout_ms);
+	}
+	if (c->c_flags & CONN_EOF)
+		c->c_flags |= CONN_CLOSING;	/* flush, then close */
+	return 0;
+}
+
+static void
+echo_drain(struct conn *c)
+{
+	/* Stop reading; what was read is still written back. */
+	c->c_flags |= CONN_CLOSING;
+}
+
+static void
+echo_close(struct conn *c)
+{
+	c->c_svc = NULL;
+}
+
+const struct service echo_service = {
+	.name = "echo",
+	.open = echo_open,
+	.deny = echo_deny,
+	.input = echo_input,
+	.drain = echo_drain,
+	.close = echo_close,
+};

@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: ISC */
+/* uds-gateway: command line, policy loading, and the mode switch. */
+#define _GNU_SOURCE	/* accept4, O_PATH, memfd_create, SO_PEERGROUPS */
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "log.h"
+#include "parent.h"
+#include "policy.h"
+#include "sandbox.h"
+#include "token.h"
+#include "worker.h"
+
+#include "default_policy.inc"
+
+#define PACKAGED_POLICY	"/etc/uds-gateway/gateway.policy"
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	FILE *fp = status == 0 ? stdout : stderr;
+
+	fprintf(fp,
+	    "usage: uds-gateway [-dt] [-f file] [--seccomp-debug]\n"
+	    "       uds-gateway --print-seccomp\n"
+	    "       uds-gateway hash-token < token\n"
+	    "       uds-gateway gen-token\n"
+	    "       uds-gateway --version | --help\n"
+	    "\n"
+	    "  -f file          policy file (default " PACKAGED_POLICY ",\n"
+	    "                   else the embedded default policy)\n"
+	    "  -t               check the policy, print the effective\n"
+	    "                   settings, and exit (0 valid, 1 invalid)\n"
+	    "  -d               debug logging (allowed connections too)\n"
+	    "  --seccomp-debug  workers trap sandbox violations and name\n"
+	    "                   the system call (never for production)\n"
+	    "  --print-seccomp  print the workers' system call filter\n");
+	exit(status);
+}
+
+/* Read a whole policy file; NULL with a message on stderr. */
+static uint8_t *
+read_file(const char *path, size_t *lenp)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "uds-gateway: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > POLICY_FILE_MAX) {
+		fprintf(stderr, "uds-gateway: %s: not a regular file of at "
+		    "most %d bytes\n", path, POLICY_FILE_MAX);
+		goto fail;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
+		goto fail;
+	while (len < (size_t)st.st_size) {
+		n = read(fd, buf + len, (size_t)st.st_size - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "uds-gateway: read %s: %s\n", path,
+			    n == 0 ? "short read" : strerror(errno));
+			goto fail;
+		}
+		len += (size_t)n;
+	}
+	(void)close(fd);
+	*lenp = len;
+	return buf;
+fail:
+	free(buf);
+	(void)close(fd);
+	return NULL;
+}
+
+/* The embedded default with @RUNDIR@ replaced by the runtime directory. */
+static uint8_t *
+default_policy_text(size_t *lenp)
+{
+	static const char key[] = "@RUNDIR@";
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	char rundir[128];
+	uint8_t *out;
+	size_t i, o = 0, cap;
+
+	if (geteuid() == 0)
+		gw_strlcpy(rundir, "/run/uds-gateway", sizeof(rundir));
+	else if (xdg != NULL && xdg[0] == '/' && strlen(xdg) < 64)
+		(void)snprintf(rundir, sizeof(rundir), "%s/uds-gateway", xdg);
+	else {
+		fprintf(stderr, "uds-gateway: no policy given, and "
+		    "XDG_RUNTIME_DIR is not set (or too long) for the "
+		    "embedded default; use -f FILE\n");
+		return NULL;
+	}
+	cap = default_policy_len * (1 + strlen(rundir)) + 1;
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
+	for (i = 0; i < default_policy_len; ) {
+		if (default_policy_len - i >= sizeof(key) - 1 &&
+		    memcmp(default_policy + i, key, sizeof(key) - 1) == 0) {
+			memcpy(out + o, rundir, strlen(rundir));
+			o += strlen(rundir);
+			i += sizeof(key) - 1;
+		} else
+			out[o++] = default_policy[i++];
+	}
+	*lenp = o;
+	return out;
+}
+
+static int
+load_policy(const char *file, struct policy *p, const char **namep)
+{
+	struct gw_diag diag;
+	char msg[512];
+	const char *name;
+	uint8_t *text;
+	size_t len = 0;
+	int r;
+
+	if (file == NULL && access(PACKAGED_POLICY, F_OK) == 0)
+		file = PACKAGED_POLICY;
+	name = file != NULL ? file : "(embedded default policy)";
+	*namep = name;
+	text = file != NULL ? read_file(file, &len) : default_policy_text(&len);
+	if (text == NULL)
+		return -1;
+	r = policy_parse(name, text, len, p, &diag);
+	free(text);
+	if (r == 0)
+		r = policy_resolve(p, &diag);
+	if (r != 0) {
+		policy_format_diag(name, &diag, msg, sizeof(msg));
+		fprintf(stderr, "%s\n", msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_hash_token(void)
+{
+	char line[1024];
+	uint8_t d[POLICY_TOKEN_LEN];
+	size_t len, i;
+
+	if (fgets(line, sizeof(line), stdin) == NULL) {
+		fprintf(stderr, "uds-gateway: hash-token: no token on "
+		    "standard input\n");
+		return 1;
+	}
+	len = strcspn(line, "\r\n");
+	line[len] = '\0';
+	if (len == 0 || token_sha256((const uint8_t *)line, len, d) != 0) {
+		fprintf(stderr, "uds-gateway: hash-token: %s\n", len == 0 ?
+		    "empty token" : "this build has no OpenSSL "
+		    "(WITH_OPENSSL=0)");
+		explicit_bzero(line, sizeof(line));
+		return 1;
+	}
+	explicit_bzero(line, sizeof(line));
+	printf("sha256:");
+	for (i = 0; i < sizeof(d); i++)
+		printf("%02x", d[i]);
+	printf("\n");
+	return 0;
+}
+
+static int
+cmd_gen_token(void)
+{
+	uint8_t raw[32], d[POLICY_TOKEN_LEN];
+	char hex[2 * sizeof(raw) + 1];
+	size_t i;
+
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+		perror("uds-gateway: getrandom");
+		return 1;
+	}
+	for (i = 0; i < sizeof(raw); i++)
+		(void)snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+	if (token_sha256((const uint8_t *)hex, strlen(hex), d) != 0) {
+		fprintf(stderr, "uds-gateway: gen-token: this build has no "
+		    "OpenSSL (WITH_OPENSSL=0)\n");
+		return 1;
+	}
+	printf("token   %s\npolicy  token sha256:", hex);
+	for (i = 0; i < sizeof(d); i++)
+		printf("%02x", d[i]);
+	printf("\n");
+	explicit_bzero(raw, sizeof(raw));
+	explicit_bzero(hex, sizeof(hex));
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "help",		no_argument,		NULL, 'h' },
+		{ "version",		no_argument,		NULL, 'V' },
+		{ "seccomp-debug",	no_argument,		NULL, 'S' },
+		{ "no-seccomp",		no_argument,		NULL, 'N' },
+		{ "print-seccomp",	no_argument,		NULL, 'P' },
+		{ "worker",		required_argument,	NULL, 'W' },
+		{ NULL,			0,			NULL, 0 }
+	};
+	struct parent_opts o;
+	struct policy p;
+	const char *name, *errstr;
+	int ch, test = 0, debug = 0, worker = -1;
+
+	memset(&o, 0, sizeof(o));
+	if (argc >= 2 && strcmp(argv[1], "hash-token") == 0 && argc == 2)
+		return cmd_hash_token();
+	if (argc >= 2 && strcmp(argv[1], "gen-token") == 0 && argc == 2)
+		return cmd_gen_token();
+	while ((ch = getopt_long(argc, argv, "df:ht", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			o.policy_file = optarg;
+			break;
+		case 't':
+			test = 1;
+			break;
+		case 'h':
+			usage(0);
+		case 'V':
+			printf("uds-gateway %s\n", GW_VERSION);
+			return 0;
+		case 'S':
+			o.worker_flags |= WORKER_F_SECCOMP_DEBUG;
+			break;
+		case 'N':
+			o.worker_flags |= WORKER_F_NO_SECCOMP;
+			break;
+		case 'P':
+			sandbox_print(stdout);
+			return 0;
+		case 'W':
+			worker = (int)strtonum(optarg, 0, POLICY_MAX_WORKERS - 1,
+			    &errstr);
+			if (errstr != NULL)
+				usage(2);
+			break;
+		default:
+			usage(2);
+		}
+	}
+	if (optind != argc)
+		usage(2);
+	log_init("uds-gateway", debug ? LOG_DEBUG : LOG_INFO);
+	if (worker >= 0)
+		worker_main(worker, o.worker_flags);
+	if (getenv("JOURNAL_STREAM") != NULL)
+		log_set_journal(1);
+
+	policy_init(&p);
+	if (load_policy(o.policy_file, &p, &name) == -1)
+		return test ? 1 : GW_EXIT_CONFIG;
+	if (test) {
+		printf("# %s: policy is valid\n", name);
+		policy_print(stdout, &p);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	log_info("uds-gateway %s starting with %s", GW_VERSION, name);
+	return parent_run(&p, &o);
+}

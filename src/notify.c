@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: ISC */
+/* sd_notify(3) in a few lines, without libsystemd (after OpenSSH port-linux.c). */
+#define _GNU_SOURCE	/* accept4, O_PATH, memfd_create, SO_PEERGROUPS */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "notify.h"
+
+static struct sockaddr_un	notify_addr;
+static socklen_t		notify_len;
+
+int
+notify_init(void)
+{
+	const char *p = getenv("NOTIFY_SOCKET");
+	size_t n;
+
+	if (p == NULL || *p == '\0')
+		return 0;
+	n = strlen(p);
+	if ((p[0] != '/' && p[0] != '@') || n >= sizeof(notify_addr.sun_path)) {
+		log_warnx("NOTIFY_SOCKET %s: unsupported address; ignored", p);
+		(void)unsetenv("NOTIFY_SOCKET");
+		return 0;
+	}
+	memset(&notify_addr, 0, sizeof(notify_addr));
+	notify_addr.sun_family = AF_UNIX;
+	memcpy(notify_addr.sun_path, p, n);
+	if (p[0] == '@')
+		notify_addr.sun_path[0] = '\0';	/* abstract: a real NUL */
+	/* Abstract names are length-delimited; paths need no NUL either. */
+	notify_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+	(void)unsetenv("NOTIFY_SOCKET");
+	return 1;
+}
+
+int
+notify_send(const char *msg)
+{
+	ssize_t r;
+	int fd, e;
+
+	if (notify_len == 0)
+		return 0;
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	r = sendto(fd, msg, strlen(msg), MSG_NOSIGNAL,
+	    (struct sockaddr *)&notify_addr, notify_len);
+	e = errno;
+	(void)close(fd);
+	errno = e;
+	return r == -1 ? -1 : 0;
+}

@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: ISC */
+/* The worker: drop everything, then serve the inherited listening sockets. */
+#define _GNU_SOURCE	/* accept4, O_PATH, memfd_create, SO_PEERGROUPS */
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "access.h"
+#include "conn.h"
+#include "echo.h"
+#include "http_serve.h"
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+#include "privdrop.h"
+#include "sandbox.h"
+#include "token.h"
+#include "worker.h"
+
+#define ACCEPT_BATCH	32
+#define TICK_MS		250
+
+static struct policy		 pol;
+static struct loop		 wloop;
+static struct wlistener		 wls[POLICY_MAX_LISTENERS];
+static struct loop_ev		 ipc_ev;
+static volatile sig_atomic_t	 stop_requested;
+static int			 draining;
+static uint64_t			 drain_deadline;
+static uint64_t			 accept_resume;	/* after EMFILE */
+static gid_t			 groups_small[64];
+static gid_t			 groups_big[65536];
+
+static struct metrics_shm	*wshm;
+
+const struct policy *
+worker_policy(void)
+{
+	return &pol;
+}
+
+const struct metrics_shm *
+worker_metrics(void)
+{
+	return wshm;
+}
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static const struct service *
+service_for(int svc)
+{
+	switch (svc) {
+	case SVC_ECHO:
+		return &echo_service;
+	case SVC_HTTP:
+		return &http_service;
+	default:
+		return NULL;
+	}
+}
+
+/* Read the policy blob the parent sealed into a memfd. */
+static void
+load_policy(void)
+{
+	ssize_t n;
+
+	n = pread(WORKER_FD_POLICY, &pol, sizeof(pol), 0);
+	if (n != (ssize_t)sizeof(pol) || pol.magic != POLICY_MAGIC ||
+	    pol.size != sizeof(pol) || pol.nlisteners == 0 ||
+	    pol.nlisteners > POLICY_MAX_LISTENERS)
+		fatalx("worker: bad policy blob from parent");
+	if (close(WORKER_FD_POLICY) == -1)
+		fatal("close policy fd");
+}
+
+static void
+map_metrics(void)
+{
+	void *m;
+
+	m = mmap(NULL, sizeof(struct metrics_shm), PROT_READ | PROT_WRITE,
+	    MAP_SHARED, WORKER_FD_METRICS, 0);
+	if (m == MAP_FAILED)
+		fatal("mmap metrics");
+	if (close(WORKER_FD_METRICS) == -1)
+		fatal("close metrics fd");
+	wshm = m;
+	metrics_attach(m);
+}
+
+/* Fill peer from the kernel; -1 if the credentials are unavailable. */
+static int
+peer_read(int fd, struct peer *peer)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	memset(peer, 0, sizeof(*peer));
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1 ||
+	    len != sizeof(uc))
+		return -1;
+	peer->pid = uc.pid;
+	peer->uid = uc.uid;
+	peer->gid = uc.gid;
+	len = sizeof(groups_small);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups_small,
+	    &len) == 0) {
+		peer->groups = groups_small;
+		peer->ngroups = len / sizeof(gid_t);
+		return 0;
+	}
+	if (errno != ERANGE)
+		return -1;	/* fail closed: group rules need the list */
+	len = sizeof(groups_big);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups_big, &len) == -1)
+		return -1;
+	peer->groups = groups_big;
+	peer->ngroups = len / sizeof(gid_t);
+	return 0;
+}
+
+static void
+listener_pause(struct wlistener *wl, int pause)
+{
+	if (wl->wl_closed || wl->wl_paused == pause)
+		return;
+	/* EPOLLEXCLUSIVE registrations cannot be modified, only removed. */
+	if (pause) {
+		if (loop_del(&wloop, &wl->wl_ev) == -1)
+			fatal("epoll_ctl del listener");
+	} else if (loop_add(&wloop, &wl->wl_ev, LOOP_IN, 1) == -1)
+		fatal("epoll_ctl add listener");
+	wl->wl_paused = pause;
+}
+
+static void
+log_denial(const struct wlistener *wl, const struct peer *peer, int which,
+    const char *why)
+{
+	const struct listener_conf *lc = wl->wl_conf;
+
+	if (which >= 0)
+		log_warnx("%s: denied pid %ld uid %lu gid %lu: %s (line %u)",
+		    lc->name, (long)peer->pid, (unsigned long)peer->uid,
+		    (unsigned long)peer->gid, why, lc->rules[which].line);
+	else
+		log_warnx("%s: denied pid %ld uid %lu gid %lu: %s",
+		    lc->name, (long)peer->pid, (unsigned long)peer->uid,
+		    (unsigned long)peer->gid, why);
+}
+
+/* Decide one accepted peer and hand it to the connection layer. */
+static void
+admit(struct wlistener *wl, int fd)
+{
+	const struct listener_conf *lc = wl->wl_conf;
+	struct peer peer;
+	struct conn *c;
+	size_t in_max, out_max;
+	int allowed, which = -1, uid_held = 0;
+
+	if (peer_read(fd, &peer) == -1) {
+		log_warn("%s: peer credentials", lc->name);
+		goto drop;
+	}
+	allowed = access_check(lc->rules, lc->nrules, &peer, &which);
+	if (!allowed) {
+		metrics_deny(wl->wl_idx, which < 0 ? DENY_DEFAULT : DENY_RULE);
+		log_denial(wl, &peer, which, which < 0 ?
+		    "no rule matched (default deny)" : "deny rule");
+	} else if (metrics_uid_acquire(wl->wl_idx, peer.uid,
+	    lc->lim.max_connections_per_uid) == -1) {
+		allowed = 0;
+		metrics_deny(wl->wl_idx, DENY_UID_LIMIT);
+		log_denial(wl, &peer, -1, "max_connections_per_uid reached");
+	} else {
+		uid_held = 1;
+		log_debug("%s: allowed pid %ld uid %lu gid %lu (line %u)",
+		    lc->name, (long)peer.pid, (unsigned long)peer.uid,
+		    (unsigned long)peer.gid, lc->rules[which].line);
+	}
+	in_max = CONN_IN_MAX;
+	if (lc->service == SVC_HTTP &&
+	    lc->lim.max_request_line + lc->lim.max_header_bytes + 4 > in_max)
+		in_max = lc->lim.max_request_line + lc->lim.max_header_bytes + 4;
+	/* Room for a whole input buffer above the read mark (see echo). */
+	out_max = in_max + CONN_OUT_HIGH;
+	if (lc->service == SVC_HTTP)
+		out_max += lc->lim.max_body + 4096;
+	if ((c = conn_new(wl, fd, &peer, in_max, out_max)) == NULL) {
+		log_warnx("%s: out of memory for a connection", lc->name);
+		if (uid_held)
+			metrics_uid_release(wl->wl_idx, peer.uid);
+		goto drop;
+	}
+	if (uid_held)
+		c->c_flags |= CONN_UID_HELD;
+	conn_start(c, allowed);
+	return;
+drop:
+	metrics_conn_release(wl->wl_idx);
+	(void)close(fd);
+}
+
+static void
+listener_event(struct loop_ev *ev, uint32_t events)
+{
+	struct wlistener *wl = (struct wlistener *)((char *)ev -
+	    offsetof(struct wlistener, wl_ev));
+	const struct listener_conf *lc = wl->wl_conf;
+	int fd, i;
+
+	(void)events;
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		if (metrics_conn_acquire(wl->wl_idx,
+		    lc->lim.max_connections) == -1) {
+			/* Full: leave new peers in the backlog. */
+			listener_pause(wl, 1);
+			return;
+		}
+		fd = accept4(ev->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			metrics_conn_release(wl->wl_idx);
+			if (errno == EAGAIN || errno == EINTR ||
+			    errno == ECONNABORTED)
+				return;
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				log_warn("%s: accept, pausing for 1s", lc->name);
+				listener_pause(wl, 1);
+				accept_resume = wloop.now_ms + 1000;
+				return;
+			}
+			fatal("%s: accept4", lc->name);
+		}
+		admit(wl, fd);
+	}
+}
+
+static void
+ipc_event(struct loop_ev *ev, uint32_t events)
+{
+	char b[64];
+	ssize_t n;
+
+	n = recv(ev->fd, b, sizeof(b), MSG_DONTWAIT);
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR) ||
+	    (events & (EPOLLHUP | EPOLLERR)))
+		_exit(0);	/* the parent is gone: so are we */
+}
+
+static void
+start_drain(void)
+{
+	size_t i;
+
+	draining = 1;
+	drain_deadline = wloop.now_ms + pol.shutdown_timeout_ms;
+	for (i = 0; i < pol.nlisteners; i++) {
+		struct wlistener *wl = &wls[i];
+
+		if (!wl->wl_paused)
+			(void)loop_del(&wloop, &wl->wl_ev);
+		/* The parent keeps its copy: clients wait in the backlog. */
+		(void)close(wl->wl_ev.fd);
+		wl->wl_closed = 1;
+	}
+	conn_drain_all();
+}
+
+static void
+tick(void)
+{
+	static uint64_t next;
+	size_t i;
+
+	/* Timeouts have a resolution of TICK_MS; no per-event scan. */
+	if (wloop.now_ms < next)
+		return;
+	next = wloop.now_ms + TICK_MS;
+	conn_sweep(wloop.now_ms);
+	if (draining)
+		return;
+	for (i = 0; i < pol.nlisteners; i++) {
+		struct wlistener *wl = &wls[i];
+
+		if (wl->wl_paused && wloop.now_ms >= accept_resume &&
+		    metrics_open(wl->wl_idx) < wl->wl_conf->lim.max_connections)
+			listener_pause(wl, 0);
+	}
+}
+
+static void
+setup_listeners(void)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < pol.nlisteners; i++) {
+		struct wlistener *wl = &wls[i];
+		int fd = WORKER_FD_LISTEN + (int)i;
+
+		if (fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode))
+			fatalx("worker: fd %d is not the listening socket "
+			    "for %s", fd, pol.listeners[i].name);
+		wl->wl_idx = (int)i;
+		wl->wl_conf = &pol.listeners[i];
+		if ((wl->wl_svc = service_for(wl->wl_conf->service)) == NULL)
+			fatalx("worker: listener %s has no service",
+			    wl->wl_conf->name);
+		wl->wl_ev.cb = listener_event;
+		wl->wl_ev.fd = fd;
+	}
+}
+
+static void
+setup_signals(void)
+{
+	struct sigaction sa;
+	sigset_t set;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1)
+		fatal("sigaction");
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1 ||
+	    sigaction(SIGUSR1, &sa, NULL) == -1)
+		fatal("sigaction");
+	sigemptyset(&set);
+	if (sigprocmask(SIG_SETMASK, &set, NULL) == -1)
+		fatal("sigprocmask");
+}
+
+void
+worker_main(int idx, int flags)
+{
+	struct privdrop pd;
+	int keep[2 + POLICY_MAX_LISTENERS], nkeep = 0;
+	size_t i;
+	char ready = WORKER_MSG_READY;
+	pid_t parent = getppid();	/* before anything can let it die */
+
+	log_set_sink(LOG_SINK_IPC, WORKER_FD_IPC);
+	load_policy();
+	map_metrics();
+	setup_listeners();
+	setup_signals();
+
+	/* Initialise before the jail: time zone, crypto (STYLE rule 2). */
+	tzset();
+	token_init();
+
+	keep[nkeep++] = WORKER_FD_IPC;
+	for (i = 0; i < pol.nlisteners; i++)
+		keep[nkeep++] = WORKER_FD_LISTEN + (int)i;
+	privdrop_close_fds_except(keep, (size_t)nkeep);
+
+	memset(&pd, 0, sizeof(pd));
+	pd.uid = pol.uid;
+	pd.gid = pol.gid;
+	pd.change_ids = geteuid() == 0;
+	pd.chroot_dir = geteuid() == 0 ? GW_CHROOT_DIR : NULL;
+	pd.nofile = pol.nofile;
+	pd.try_unshare = 1;
+	pd.parent = parent;
+	privdrop_apply(&pd);
+
+	if (loop_init(&wloop) == -1)
+		fatal("epoll_create1");
+	conn_setup(&wloop);
+	ipc_ev.cb = ipc_event;
+	ipc_ev.fd = WORKER_FD_IPC;
+	if (loop_add(&wloop, &ipc_ev, LOOP_IN, 0) == -1)
+		fatal("epoll_ctl ipc");
+	for (i = 0; i < pol.nlisteners; i++)
+		if (loop_add(&wloop, &wls[i].wl_ev, LOOP_IN, 1) == -1)
+			fatal("epoll_ctl listener");
+
+	/* Last: nothing above may need a system call the filter denies. */
+	if (flags & WORKER_F_NO_SECCOMP)
+		log_warnx("worker %d: seccomp disabled (--no-seccomp)", idx);
+	else
+		sandbox_apply(flags & WORKER_F_SECCOMP_DEBUG ?
+		    SANDBOX_DEBUG : SANDBOX_ENFORCE, WORKER_FD_IPC);
+	if (send(WORKER_FD_IPC, &ready, 1, MSG_NOSIGNAL) != 1)
+		_exit(0);
+
+	for (;;) {
+		if (stop_requested && !draining)
+			start_drain();
+		if (draining && (conn_count() == 0 ||
+		    wloop.now_ms >= drain_deadline))
+			exit(0);
+		if (loop_once(&wloop, TICK_MS) == -1)
+			fatal("epoll_wait");
+		tick();
+	}
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: ISC */
+/* The worker: drop everything, then serve the inherited listening sockets. */
+#ifndef UDSGW_WORKER_H
+#define UDSGW_WORKER_H
+
+#include "gateway.h"
+
+/* Descriptors a worker is exec'd with (see parent.c). */
+#define WORKER_FD_IPC		3	/* SOCK_SEQPACKET to the parent */
+#define WORKER_FD_POLICY	4	/* sealed memfd: struct policy */
+#define WORKER_FD_METRICS	5	/* memfd: struct metrics_shm */
+#define WORKER_FD_LISTEN	6	/* first listener; one per listener */
+
+/* Records a worker sends on WORKER_FD_IPC; log records start with '0'-'7'. */
+#define WORKER_MSG_READY	'R'	/* sandbox in place, serving */
+
+/* Root only: the empty, root-owned directory workers chroot into. */
+#define GW_CHROOT_DIR		"/run/uds-gateway/empty"
+
+#define WORKER_F_SECCOMP_DEBUG	0x1
+#define WORKER_F_NO_SECCOMP	0x2	/* sanitizer builds only */
+
+struct metrics_shm;
+
+/* The policy and shared counters this worker serves (for /metrics). */
+const struct policy *worker_policy(void);
+const struct metrics_shm *worker_metrics(void);
+
+/* worker_main: entry of "uds-gateway --worker"; never returns. */
+void	 worker_main(int idx, int flags) __attribute__((noreturn));
+
+#endif /* UDSGW_WORKER_H */
