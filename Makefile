@@ -98,3 +98,9 @@ install: $(B)/uds-gateway
 
 clean:
 	rm -rf build build-*
+
+# Targets kept beside what they build: fuzz, fuzz-run, fuzz-cov; bench;
+# deb, rpm, package-check.
+-include fuzz/fuzz.mk
+-include bench/bench.mk
+-include packaging/packaging.mk

@@ -109,6 +109,20 @@ else
 	notok "system tests skipped: not root"
 fi
 
+# Further suites (fuzzing, packages): each prints "ok - ..." and
+# "not ok - ..." lines and exits non-zero on failure.
+for x in tests/check.d/*.sh; do
+	[ -f "$x" ] || continue
+	step "$(sed -n 's/^# check.d: //p' "$x" | head -1) ($x)"
+	out=$(sh "$x" 2>&1); rc=$?
+	printf '%s\n' "$out"
+	p=$(printf '%s\n' "$out" | grep -c '^ok ')
+	f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	pass=$((pass + p)); fail=$((fail + f))
+	[ "$f" -eq 0 ] || failed_names="$failed_names $x"
+done
+
 echo
 [ -z "$failed_names" ] || echo "failed:$failed_names"
 echo "$pass passed, $fail failed"
