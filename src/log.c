@@ -50,6 +50,9 @@ log_level(void)
  * call, so lines from several processes never interleave. No allocation:
  * this runs inside the sandbox too.
  */
+static void vlog(int, int, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 vlog(int prio, int with_errno, const char *fmt, va_list ap)
 {
