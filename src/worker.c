@@ -380,7 +380,7 @@ worker_main(int idx, int flags)
 	pd.uid = pol.uid;
 	pd.gid = pol.gid;
 	pd.change_ids = geteuid() == 0;
-	pd.chroot_dir = geteuid() == 0 ? GW_CHROOT_DIR : NULL;
+	pd.chroot_dir = GW_CHROOT_DIR;	/* privdrop says so if it skips it */
 	pd.nofile = pol.nofile;
 	pd.try_unshare = 1;
 	pd.parent = parent;

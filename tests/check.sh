@@ -47,6 +47,20 @@ build "gcc" all unit replay
 build "clang" CC=clang B=build-clang all unit replay
 build "gcc WITH_OPENSSL=0" WITH_OPENSSL=0 B=build-nossl all unit
 if $MAKE -s lint; then ok "lint: banned functions"; else notok "lint"; fi
+# The hardening flags really reached the binary.
+hardened() {
+	readelf -h "$1" | grep -q 'Type:[[:space:]]*DYN' &&
+	    readelf -l "$1" | grep -q GNU_RELRO &&
+	    readelf -d "$1" | grep -q 'BIND_NOW' &&
+	    readelf -s --wide "$1" | grep -q '__stack_chk_fail' &&
+	    readelf -s --wide "$1" | grep -q '__[a-z]*_chk@'
+}
+check_hardened() {
+	if hardened "$1"; then ok "hardening of $1: PIE, full RELRO, stack protector, fortify"
+	else notok "hardening of $1"; fi
+}
+check_hardened build/uds-gateway
+check_hardened build-clang/uds-gateway
 
 step "unit tests (gcc -O2)"
 for t in build/test_*; do
