@@ -110,8 +110,7 @@
 /* Filled by the daemon from struct limits (gateway.h). */
 struct http_limits {
 	uint32_t	 max_request_line;	/* incl. CRLF, 414 */
-	/* field lines + final CRLF, 431 */
-	uint32_t	 max_header_bytes;
+	uint32_t	 max_header_bytes;	/* fields + CRLF, 431 */
 	uint32_t	 max_headers;		/* 431 */
 	uint64_t	 max_body;		/* 413 */
 };
@@ -222,10 +221,8 @@ struct http_chunked {
 	uint64_t	 max_body;
 	uint32_t	 max_trailer;	/* bytes */
 	uint32_t	 max_fields;	/* trailer fields */
-	/* bytes of the current chunk-size line */
-	uint32_t	 nline;
-	/* bytes of the trailer section so far */
-	uint32_t	 ntrailer;
+	uint32_t	 nline;		/* bytes of chunk-size line */
+	uint32_t	 ntrailer;	/* trailer bytes so far */
 	uint32_t	 nfields;	/* trailer fields so far */
 	int		 state;
 	int		 error;		/* sticky: the first error returned */

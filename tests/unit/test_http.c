@@ -276,7 +276,7 @@ check_ok(const struct ok_case *c)
 }
 
 static void
-test_ok_cases(void **state)
+test_ok_cases(void **state __attribute__((unused)))
 {
 	size_t i;
 
@@ -286,7 +286,7 @@ test_ok_cases(void **state)
 
 /* Header views: names, values, OWS trimmed, obs-text kept. */
 static void
-test_header_views(void **state)
+test_header_views(void **state __attribute__((unused)))
 {
 	static const char in[] = "GET / HTTP/1.1\r\nHost: a\r\n"
 	    "X-A:  one two \t\r\nx-b:\r\nX-C:\t\xff\r\n\r\n";
@@ -308,7 +308,7 @@ test_header_views(void **state)
 
 /* Pipelining: the first parse consumes exactly the first head. */
 static void
-test_pipelined(void **state)
+test_pipelined(void **state __attribute__((unused)))
 {
 	static const char in[] = "GET /1 HTTP/1.1\r\nHost: a\r\n\r\n"
 	    "POST /2 HTTP/1.1\r\nHost: b\r\nContent-Length: 1\r\n\r\nx"
@@ -577,7 +577,7 @@ check_bad(const char *name, const void *in, size_t len,
 }
 
 static void
-test_bad_cases(void **state)
+test_bad_cases(void **state __attribute__((unused)))
 {
 	size_t i;
 
@@ -589,7 +589,7 @@ test_bad_cases(void **state)
 
 /* The test inputs with an explicit length really contain their NUL. */
 static void
-test_bad_case_lengths(void **state)
+test_bad_case_lengths(void **state __attribute__((unused)))
 {
 	size_t i;
 
@@ -602,7 +602,7 @@ test_bad_case_lengths(void **state)
 /* Limits. */
 
 static void
-test_limit_request_line(void **state)
+test_limit_request_line(void **state __attribute__((unused)))
 {
 	static const char in[] = "GET /abc HTTP/1.1\r\nHost: a\r\n\r\n";
 	struct http_limits lim = deflim;
@@ -648,7 +648,7 @@ test_limit_request_line(void **state)
 }
 
 static void
-test_limit_header_bytes(void **state)
+test_limit_header_bytes(void **state __attribute__((unused)))
 {
 	static const char in[] = "GET / HTTP/1.1\r\nHost: a\r\nX: bc\r\n\r\n";
 	struct http_limits lim = deflim;
@@ -687,7 +687,7 @@ test_limit_header_bytes(void **state)
 }
 
 static void
-test_limit_header_count(void **state)
+test_limit_header_count(void **state __attribute__((unused)))
 {
 	static const char in[] = "GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n"
 	    "Y: 2\r\n\r\n";
@@ -731,7 +731,7 @@ test_limit_header_count(void **state)
 }
 
 static void
-test_limit_body(void **state)
+test_limit_body(void **state __attribute__((unused)))
 {
 	static const char in[] = "POST / HTTP/1.1\r\nHost: a\r\n"
 	    "Content-Length: 100\r\n\r\n";
@@ -757,7 +757,7 @@ test_limit_body(void **state)
 /* Error table. */
 
 static void
-test_error_status(void **state)
+test_error_status(void **state __attribute__((unused)))
 {
 	static const struct {
 		int	 err;
@@ -809,7 +809,7 @@ test_error_status(void **state)
  * must keep the split rule, and never read past the end (ASan run). */
 
 static void
-test_mutations(void **state)
+test_mutations(void **state __attribute__((unused)))
 {
 	struct http_request req;
 	uint8_t *buf;
@@ -1056,7 +1056,7 @@ check_chunked(const char *name, const uint8_t *in, size_t len,
 }
 
 static void
-test_chunked_cases(void **state)
+test_chunked_cases(void **state __attribute__((unused)))
 {
 	const struct ck_case *c;
 	size_t i, len;
@@ -1071,7 +1071,7 @@ test_chunked_cases(void **state)
 }
 
 static void
-test_chunked_binary(void **state)
+test_chunked_binary(void **state __attribute__((unused)))
 {
 	static const char in[] = "3\r\n\0\xff\n\r\n0\r\n\r\n";
 
@@ -1080,7 +1080,7 @@ test_chunked_binary(void **state)
 }
 
 static void
-test_chunked_limits(void **state)
+test_chunked_limits(void **state __attribute__((unused)))
 {
 	static const char two[] = "5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n";
 	static const char tr[] = "0\r\nA: b\r\nC: d\r\n\r\n";
@@ -1118,7 +1118,7 @@ test_chunked_limits(void **state)
 
 /* Errors are sticky; DONE stays DONE and consumes nothing more. */
 static void
-test_chunked_sticky(void **state)
+test_chunked_sticky(void **state __attribute__((unused)))
 {
 	struct http_chunked st;
 	const uint8_t *d;
@@ -1154,7 +1154,7 @@ test_chunked_sticky(void **state)
 
 /* A head with a chunked body, then the next request: the whole pipeline. */
 static void
-test_chunked_after_head(void **state)
+test_chunked_after_head(void **state __attribute__((unused)))
 {
 	static const char in[] = "POST /echo HTTP/1.1\r\nHost: a\r\n"
 	    "Transfer-Encoding: chunked\r\n\r\n"
@@ -1189,7 +1189,7 @@ test_chunked_after_head(void **state)
 
 /* Bit flips of every valid chunked case: whole and bytewise agree. */
 static void
-test_chunked_mutations(void **state)
+test_chunked_mutations(void **state __attribute__((unused)))
 {
 	static uint8_t buf[2048], o0[2048], o1[2048];
 	static size_t cuts[2048];
