@@ -24,7 +24,8 @@ ALL_LDFLAGS	= -pie -Wl,-z,relro -Wl,-z,now $(SAN) $(LDFLAGS)
 
 # Modules linked into unit tests and fuzz harnesses: the pure ones, and
 # policy_resolve (NSS only) for the policy tests.
-PURE_NAMES	= buf compat http policy policy_resolve token access metrics
+PURE_NAMES	= buf compat http policy policy_resolve token access metrics \
+		  activation
 PURE_SRCS	= $(filter $(addprefix src/,$(addsuffix .c,$(PURE_NAMES))), \
 		  $(wildcard src/*.c))
 PURE_OBJS	= $(PURE_SRCS:src/%.c=$(B)/%.o)
@@ -89,14 +90,33 @@ lint:
 	@if grep -nE '(^|[^_a-zA-Z0-9.>])($(BANNED))[[:space:]]*\(' src/*.c src/*.h; then \
 	    echo "lint: banned function (see STYLE.md)"; exit 1; fi
 
+# Where the systemd files go: systemd's own pkg-config variables, else
+# the usual paths. Debian and RPM builds pass them explicitly.
+UNITDIR		?= $(or $(shell pkg-config --variable=systemdsystemunitdir \
+		    systemd 2>/dev/null),/usr/lib/systemd/system)
+SYSUSERSDIR	?= $(or $(shell pkg-config --variable=sysusersdir \
+		    systemd 2>/dev/null),/usr/lib/sysusers.d)
+# The units name the binary as /usr/sbin/uds-gateway; installed, it is
+# wherever SBINDIR says.
+UNIT_SED	= -e 's|/usr/sbin/uds-gateway|$(SBINDIR)/uds-gateway|g' \
+		  -e 's|/etc/uds-gateway/|$(SYSCONFDIR)/uds-gateway/|g'
+
 install: $(B)/uds-gateway
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/uds-gateway \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
 	install -m 0755 $(B)/uds-gateway $(DESTDIR)$(SBINDIR)/uds-gateway
 	install -m 0644 policy/gateway.policy \
 	    $(DESTDIR)$(SYSCONFDIR)/uds-gateway/gateway.policy
 	install -m 0644 docs/uds-gateway.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 docs/uds-gateway.policy.5 $(DESTDIR)$(MANDIR)/man5/
+	for u in uds-gateway.service uds-gateway.socket; do \
+	    sed $(UNIT_SED) packaging/systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u.tmp && \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.tmp && \
+	    mv $(DESTDIR)$(UNITDIR)/$$u.tmp $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 packaging/systemd/uds-gateway.sysusers \
+	    $(DESTDIR)$(SYSUSERSDIR)/uds-gateway.conf
 
 clean:
 	rm -rf build build-*
