@@ -1,0 +1,19 @@
+# Benchmarks (not part of `make check`): included by the top-level Makefile.
+#   make loadgen   build $(B)/loadgen
+#   make bench     install nginx-light, nodejs, gnuplot-nox, wrk if missing
+#                  (as root), then compare uds-gateway with nginx and Node;
+#                  results in bench/results/. Knobs: REPS, DUR, WARM, IDLE_N.
+LOADGEN_CFLAGS	= -std=gnu11 -O2 -Wall -Wextra -Werror
+
+.PHONY: bench loadgen
+
+$(B)/loadgen: bench/loadgen.c bench/bench.mk | $(B)
+	$(CC) $(LOADGEN_CFLAGS) $(CFLAGS) -o $@ bench/loadgen.c -lpthread $(LDFLAGS)
+
+loadgen: $(B)/loadgen
+
+bench:
+	@sh scripts/deps.sh build
+	@sh bench/deps.sh
+	@$(MAKE) --no-print-directory all loadgen
+	B=$(B) bash bench/run.sh
