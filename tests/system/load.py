@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+# load.py SOCKET THREADS REQUESTS [keepalive|fresh] [SLEEP_MS]
+# HTTP/1.1 POST /echo over AF_UNIX with the python3 standard library;
+# every answer must be 200 with the body sent. Prints one line:
+#   sent=N ok=N failed=N retried=N reopened=N refused=N
+# (refused: connect() failed; also counted in failed)
+# keepalive: one connection per thread, reused. A reused connection that
+# the server closed while idle is handled as HTTP clients do (RFC 9112
+# 9.3.1): found closed before sending -> reopened (counted "reopened");
+# closed with no byte of a response after the request was written ->
+# the request is retried once on a new connection (counted "retried").
+# Any other error, a non-200 or a wrong body counts as "failed".
+# fresh: a new connection for every request; nothing is retried.
+import http.client, select, socket, sys, threading, time
+
+path = sys.argv[1]
+nthreads = int(sys.argv[2])
+nreq = int(sys.argv[3])
+mode = sys.argv[4] if len(sys.argv) > 4 else "keepalive"
+pause = (int(sys.argv[5]) if len(sys.argv) > 5 else 0) / 1000.0
+lock = threading.Lock()
+tot = {"sent": 0, "ok": 0, "failed": 0, "retried": 0, "reopened": 0,
+       "refused": 0}
+errors = []
+
+
+class UConn(http.client.HTTPConnection):
+    def __init__(self):
+        super().__init__("localhost", timeout=15)
+
+    def connect(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(15)
+        s.connect(path)
+        self.sock = s
+
+
+def closed_idle(conn):
+    if conn.sock is None:
+        return False
+    r, _, _ = select.select([conn.sock], [], [], 0)
+    if not r:
+        return False
+    try:
+        return conn.sock.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
+
+
+def worker(tid):
+    c = {k: 0 for k in tot}
+    conn = UConn()
+    for i in range(nreq):
+        body = ("t%d-r%d-" % (tid, i)).encode() * 8
+        c["sent"] += 1
+        if mode == "fresh":
+            conn.close()
+        elif closed_idle(conn):
+            conn.close()
+            c["reopened"] += 1
+        for attempt in (0, 1):
+            reused = conn.sock is not None
+            try:
+                conn.request("POST", "/echo", body,
+                             {"Content-Type": "application/octet-stream"})
+                r = conn.getresponse()
+                data = r.read()
+            except (ConnectionRefusedError, FileNotFoundError) as e:
+                conn.close()
+                c["refused"] += 1
+                c["failed"] += 1
+                errors.append("t%d r%d: connect: %r" % (tid, i, e))
+                break
+            except (http.client.RemoteDisconnected, BrokenPipeError,
+                    ConnectionResetError) as e:
+                conn.close()
+                if reused and attempt == 0:
+                    c["retried"] += 1
+                    continue
+                c["failed"] += 1
+                errors.append("t%d r%d: %r" % (tid, i, e))
+                break
+            except Exception as e:
+                conn.close()
+                c["failed"] += 1
+                errors.append("t%d r%d: %r" % (tid, i, e))
+                break
+            if r.status == 200 and data == body:
+                c["ok"] += 1
+            else:
+                c["failed"] += 1
+                errors.append("t%d r%d: status %d body %r" %
+                              (tid, i, r.status, data[:60]))
+            if r.will_close or mode == "fresh":
+                conn.close()
+            break
+        if pause:
+            time.sleep(pause)
+    conn.close()
+    with lock:
+        for k in c:
+            tot[k] += c[k]
+
+
+ts = [threading.Thread(target=worker, args=(t,)) for t in range(nthreads)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+for e in errors[:5]:
+    print("# error:", e)
+print(" ".join("%s=%d" % (k, v) for k, v in tot.items()))
