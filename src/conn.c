@@ -128,8 +128,6 @@ conn_flush(struct conn *c)
 		metrics_bytes_out(c->c_l->wl_idx, (uint64_t)n);
 		buf_consume(&c->c_out, (size_t)n);
 	}
-	if (buf_len(&c->c_out) == 0)
-		buf_trim(&c->c_out);
 	return 0;
 }
 
@@ -149,8 +147,8 @@ conn_read(struct conn *c)
 	ssize_t n;
 
 	want = buf_room(&c->c_in);
-	if (want > 16384)
-		want = 16384;
+	if (want > CONN_READ_MAX)
+		want = CONN_READ_MAX;
 	if (buf_reserve(&c->c_in, want, &p, &avail) != 0)
 		return -1;
 	n = read(c->c_ev.fd, p, avail);
@@ -159,6 +157,7 @@ conn_read(struct conn *c)
 			return 0;
 		return -1;
 	}
+	c->c_flags &= ~CONN_IDLE;
 	if (n == 0)
 		c->c_flags |= CONN_EOF;
 	else {
@@ -184,8 +183,6 @@ conn_update(struct conn *c)
 			conn_close(c);
 			return;
 		}
-		if (buf_len(&c->c_in) == 0)
-			buf_trim(&c->c_in);
 	} else
 		mask |= EPOLLOUT;
 	if (conn_can_read(c))
@@ -252,6 +249,25 @@ conn_start(struct conn *c, int allowed)
 	conn_update(c);
 }
 
+/*
+ * Buffers are kept while a connection is busy, so steady-state requests
+ * allocate nothing, and given back once it has been idle for a whole
+ * sweep interval, so idle connections hold no buffer memory.
+ */
+static void
+conn_trim(struct conn *c)
+{
+	if (buf_len(&c->c_in) != 0 || buf_len(&c->c_out) != 0) {
+		c->c_flags &= ~CONN_IDLE;
+		return;
+	}
+	if (c->c_flags & CONN_IDLE) {
+		buf_trim(&c->c_in);
+		buf_trim(&c->c_out);
+	}
+	c->c_flags |= CONN_IDLE;
+}
+
 void
 conn_sweep(uint64_t now)
 {
@@ -264,7 +280,9 @@ conn_sweep(uint64_t now)
 			    (long)c->c_pid, (unsigned long)c->c_uid);
 			metrics_timeout(c->c_l->wl_idx);
 			conn_close(c);
+			continue;
 		}
+		conn_trim(c);
 	}
 }
 

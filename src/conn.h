@@ -51,6 +51,7 @@ struct wlistener {
 #define CONN_DRAINING	0x04	/* worker is stopping */
 #define CONN_READ_OFF	0x08	/* service paused reading */
 #define CONN_UID_HELD	0x10	/* counted against the per-uid cap */
+#define CONN_IDLE	0x40	/* no traffic since the last sweep */
 #define CONN_PENDING	0x20	/* input left unparsed: call input again
 				   once c_out drains below CONN_OUT_HIGH */
 
@@ -79,6 +80,7 @@ void	 conn_read_pause(struct conn *, int pause);
 /* Worker side: the connection table. */
 #define CONN_IN_MAX	(64 * 1024)	/* input buffer cap */
 #define CONN_OUT_HIGH	(64 * 1024)	/* stop reading above this */
+#define CONN_READ_MAX	(64 * 1024)	/* bytes asked of one read() */
 
 void	 conn_setup(struct loop *);
 /* conn_new: take over fd (accepted, non-blocking); NULL on ENOMEM. */
