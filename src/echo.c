@@ -6,6 +6,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "token.h"
+#include "worker.h"
 
 #define AUTH_LINE_MAX	600	/* "AUTH " + token + CR LF */
 
@@ -18,6 +19,8 @@ echo_open(struct conn *c)
 	const struct listener_conf *lc = c->c_l->wl_conf;
 
 	if (lc->ntokens > 0) {
+		/* The AUTH line passes through c_in: zero it when freed. */
+		c->c_in.b_wipe = 1;
 		c->c_svc = NULL;
 		conn_timeout(c, lc->lim.header_timeout_ms);
 	} else {
@@ -34,26 +37,48 @@ echo_deny(struct conn *c)
 	(void)c;
 }
 
-/* Wait for "AUTH <token>\n" before echoing; -1 closes. */
+/*
+ * Wait for "AUTH <token>\n" before echoing; -1 closes. The refusal is
+ * logged like an access denial: "missing" when the first line is not an
+ * AUTH line (or the peer stopped before sending one), "malformed" when
+ * the token is empty, too long or has spaces or control bytes, "wrong"
+ * when it matches none of the listener's hashes.
+ */
 static int
 echo_auth(struct conn *c)
 {
 	const struct listener_conf *lc = c->c_l->wl_conf;
+	const struct policy *pol = worker_policy();
 	const uint8_t *p = buf_ptr(&c->c_in), *nl, *tok;
 	size_t len = buf_len(&c->c_in), linelen, toklen;
+	const char *why;
 
 	if ((nl = memchr(p, '\n', len)) == NULL) {
-		if (len >= AUTH_LINE_MAX || (c->c_flags & CONN_EOF))
+		if (len >= AUTH_LINE_MAX)
+			linelen = len;	/* judge what there is, then close */
+		else if (c->c_flags & CONN_EOF) {
+			why = "missing";
 			goto deny;
-		return 0;
-	}
-	linelen = (size_t)(nl - p);
+		} else
+			return 0;
+	} else
+		linelen = (size_t)(nl - p);
 	if (linelen > 0 && p[linelen - 1] == '\r')
 		linelen--;
-	if (token_parse_auth_line(p, linelen, &tok, &toklen) != 0 ||
-	    !token_check(tok, toklen, (const uint8_t (*)[POLICY_TOKEN_LEN])
-	    lc->tokens, lc->ntokens))
+	if (linelen < 5 || memcmp(p, "AUTH ", 5) != 0 || nl == NULL) {
+		why = linelen >= 5 && memcmp(p, "AUTH ", 5) == 0 ?
+		    "malformed" : "missing";
 		goto deny;
+	}
+	if (token_parse_auth_line(p, linelen, &tok, &toklen) != 0) {
+		why = "malformed";
+		goto deny;
+	}
+	if (!token_check(tok, toklen, (const uint8_t (*)[POLICY_TOKEN_LEN])
+	    lc->tokens, lc->ntokens)) {
+		why = "wrong";
+		goto deny;
+	}
 	buf_consume(&c->c_in, (size_t)(nl - p) + 1);
 	c->c_svc = &echo_authed;
 	conn_timeout(c, lc->lim.idle_timeout_ms);
@@ -61,9 +86,10 @@ echo_auth(struct conn *c)
 	    (long)c->c_pid, (unsigned long)c->c_uid);
 	return 1;
 deny:
-	log_warnx("%s: denied pid %ld uid %lu gid %lu: %s token", lc->name,
-	    (long)c->c_pid, (unsigned long)c->c_uid, (unsigned long)c->c_gid,
-	    nl == NULL ? "missing" : "wrong");
+	log_warnx("%s: denied pid %ld uid %lu gid %lu: %s token "
+	    "(listener at %.*s:%u)", lc->name, (long)c->c_pid,
+	    (unsigned long)c->c_uid, (unsigned long)c->c_gid, why,
+	    (int)sizeof(pol->file), pol->file, lc->line);
 	metrics_deny(c->c_l->wl_idx, DENY_TOKEN);
 	return -1;
 }

@@ -111,6 +111,7 @@ struct policy {
 	uint32_t	 shutdown_timeout_ms;
 	struct listener_conf listeners[POLICY_MAX_LISTENERS];
 	size_t		 nlisteners;
+	char		 file[256];		/* policy file name, for logs */
 };
 
 #define POLICY_MAGIC		0x55445347	/* "UDSG" */

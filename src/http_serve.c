@@ -126,8 +126,9 @@ respond(struct conn *c, int status, const char *ctype, const char *extra,
 	return 0;
 }
 
+/* An error answer; the connection closes after it. No body for HEAD. */
 static int
-respond_error(struct conn *c, int status, const char *extra)
+respond_error(struct conn *c, int status, const char *extra, int head_only)
 {
 	char body[96];
 	int n;
@@ -135,7 +136,7 @@ respond_error(struct conn *c, int status, const char *extra)
 	n = snprintf(body, sizeof(body), "%d %s\n", status,
 	    status_text(status));
 	return respond(c, status, "text/plain; charset=utf-8", extra, body,
-	    (size_t)n, 0, 0);
+	    (size_t)n, head_only, 0);
 }
 
 /*
@@ -241,14 +242,19 @@ route_of(const struct conn *c, const struct http_request *req,
 #define HELLO_POST	"\"}"
 
 /* The hello JSON into c_out (with its head), or into a deferred buffer. */
+static size_t
+hello_len(const struct http_request *req)
+{
+	return sizeof(HELLO_PRE) - 1 + json_len(req->target, req->target_len) +
+	    sizeof(HELLO_POST) - 1;
+}
+
 static int
 reply_hello(struct conn *c, const struct http_request *req, struct hs *hs,
     struct buf *into)
 {
-	size_t blen;
+	size_t blen = hello_len(req);
 
-	blen = sizeof(HELLO_PRE) - 1 + json_len(req->target, req->target_len) +
-	    sizeof(HELLO_POST) - 1;
 	if (into == NULL) {
 		if (respond_head(c, 200, "application/json", NULL, blen,
 		    hs->keep_alive) == -1)
@@ -298,7 +304,7 @@ reply_metrics(struct conn *c, struct hs *hs)
 	buf_init(&b, 1024 * 1024);
 	if (metrics_render(worker_metrics(), worker_policy(), &b) != 0) {
 		buf_free(&b);
-		return respond_error(c, 500, NULL);
+		return respond_error(c, 500, NULL, hs->head_method);
 	}
 	r = respond(c, 200, "text/plain; version=0.0.4; charset=utf-8", NULL,
 	    buf_ptr(&b), buf_len(&b), hs->head_method, hs->keep_alive);
@@ -326,8 +332,8 @@ finish(struct conn *c, struct hs *hs)
 	case R_405:
 		r = respond(c, 405, "text/plain; charset=utf-8",
 		    hs->allow[0] == 'P' ? "Allow: POST\r\n" :
-		    "Allow: GET, HEAD\r\n", "405 Method Not Allowed\n", 23, 0,
-		    hs->keep_alive);
+		    "Allow: GET, HEAD\r\n", "405 Method Not Allowed\n", 23,
+		    hs->head_method, hs->keep_alive);
 		break;
 	default:
 		r = respond(c, 200, "text/plain; charset=utf-8", NULL, "ok", 2,
@@ -339,24 +345,37 @@ finish(struct conn *c, struct hs *hs)
 	return r;
 }
 
+/*
+ * Every request on a token listener carries "Authorization: Bearer
+ * <token>". A refusal is logged like an access denial: "missing" without
+ * the field, "malformed" when it is not a usable Bearer token, "wrong"
+ * when the token matches none of the listener's hashes.
+ */
 static int
 check_token(struct conn *c, const struct http_request *req)
 {
 	const struct listener_conf *lc = c->c_l->wl_conf;
+	const struct policy *pol = worker_policy();
 	const uint8_t *tok;
 	size_t toklen;
+	const char *why;
 
 	if (lc->ntokens == 0)
 		return 0;
-	if (req->authorization != NULL &&
-	    token_parse_bearer(req->authorization, req->authorization_len,
-	    &tok, &toklen) == 0 &&
-	    token_check(tok, toklen, (const uint8_t (*)[POLICY_TOKEN_LEN])
-	    lc->tokens, lc->ntokens))
+	if (req->authorization == NULL)
+		why = "missing";
+	else if (token_parse_bearer(req->authorization,
+	    req->authorization_len, &tok, &toklen) != 0)
+		why = "malformed";
+	else if (!token_check(tok, toklen,
+	    (const uint8_t (*)[POLICY_TOKEN_LEN])lc->tokens, lc->ntokens))
+		why = "wrong";
+	else
 		return 0;
-	log_warnx("%s: denied pid %ld uid %lu gid %lu: %s token", lc->name,
-	    (long)c->c_pid, (unsigned long)c->c_uid, (unsigned long)c->c_gid,
-	    req->authorization == NULL ? "missing" : "wrong");
+	log_warnx("%s: denied pid %ld uid %lu gid %lu: %s token "
+	    "(listener at %.*s:%u)", lc->name, (long)c->c_pid,
+	    (unsigned long)c->c_uid, (unsigned long)c->c_gid, why,
+	    (int)sizeof(pol->file), pol->file, lc->line);
 	metrics_deny(c->c_l->wl_idx, DENY_TOKEN);
 	return -1;
 }
@@ -373,7 +392,8 @@ on_head(struct conn *c, struct hs *hs, const struct http_request *req,
 	hs->head_method = req->method_id == HTTP_M_HEAD;
 	hs->allow = "GET, HEAD";
 	if (check_token(c, req) == -1)
-		return respond_error(c, 401, "WWW-Authenticate: Bearer\r\n");
+		return respond_error(c, 401, "WWW-Authenticate: Bearer\r\n",
+		    hs->head_method);
 	hs->route = route_of(c, req, &hs->allow);
 	if (!has_body) {
 		switch (hs->route) {
@@ -394,7 +414,12 @@ on_head(struct conn *c, struct hs *hs, const struct http_request *req,
 	if (hs->route == R_WHOAMI || hs->route == R_METRICS ||
 	    hs->route == R_OPTIONS_STAR)
 		hs->route = R_HEALTHZ;	/* same short answer after the body */
-	buf_init(&hs->body, lim->max_body + 1);
+	/*
+	 * The body buffer holds the /echo body (at most max_body), or the
+	 * hello reply, whose size has nothing to do with max_body.
+	 */
+	buf_init(&hs->body, hs->route == R_HELLO ? hello_len(req) :
+	    lim->max_body + 1);
 	if (hs->route == R_HELLO && reply_hello(c, req, hs, &hs->body) == -1)
 		return -1;
 	if (req->expect_continue && conn_write(c,
@@ -450,7 +475,8 @@ step_body(struct conn *c, struct hs *hs)
 		if (r == HTTP_AGAIN)
 			return 1;
 		buf_free(&hs->body);
-		return respond_error(c, http_error_status(r), NULL);
+		return respond_error(c, http_error_status(r), NULL,
+		    hs->head_method);
 	}
 }
 
@@ -504,7 +530,7 @@ http_input(struct conn *c)
 		if (r < 0) {
 			log_debug("%s: pid %ld: %s", c->c_l->wl_conf->name,
 			    (long)c->c_pid, http_error_reason(r));
-			return respond_error(c, http_error_status(r), NULL);
+			return respond_error(c, http_error_status(r), NULL, 0);
 		}
 		hs->in_head = 0;
 		if (on_head(c, hs, &req, &lim) == -1)
@@ -529,6 +555,9 @@ http_open(struct conn *c)
 	if ((hs = calloc(1, sizeof(*hs))) == NULL)
 		return -1;
 	c->c_svc = hs;
+	/* Authorization fields pass through c_in: zero it when freed. */
+	if (c->c_l->wl_conf->ntokens > 0)
+		c->c_in.b_wipe = 1;
 	conn_timeout(c, c->c_l->wl_conf->lim.idle_timeout_ms);
 	return 0;
 }
@@ -537,7 +566,7 @@ static void
 http_deny(struct conn *c)
 {
 	/* Answer before the request arrives: the verdict cannot change. */
-	(void)respond_error(c, 403, NULL);
+	(void)respond_error(c, 403, NULL, 0);
 }
 
 static void

@@ -39,8 +39,16 @@ metrics_conn_acquire(int l, uint32_t max)
 			return -1;
 	} while (!__atomic_compare_exchange_n(&m->conn_open, &v, v + 1, 0,
 	    __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-	ADD(&m->conn_total, 1);
 	return 0;
+}
+
+void
+metrics_conn_accepted(int l)
+{
+	struct metrics_listener *m;
+
+	if ((m = ml(l)) != NULL)
+		ADD(&m->conn_total, 1);
 }
 
 void

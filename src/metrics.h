@@ -51,8 +51,12 @@ void	 metrics_attach(struct metrics_shm *m);
 /*
  * metrics_conn_acquire: count one more open connection on listener l if
  * fewer than max are open (across all workers); 0, or -1 when full.
+ * It reserves a slot before accept(); metrics_conn_accepted() counts the
+ * connection in connections_total once accept() has returned one (an
+ * accept that fails, e.g. EAGAIN when another worker won, counts nothing).
  */
 int	 metrics_conn_acquire(int l, uint32_t max);
+void	 metrics_conn_accepted(int l);
 void	 metrics_conn_release(int l);
 void	 metrics_bytes_in(int l, uint64_t n);
 void	 metrics_bytes_out(int l, uint64_t n);

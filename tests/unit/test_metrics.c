@@ -33,7 +33,11 @@ test_conn_cap(void **state)
 	assert_int_equal(metrics_open(0), 2);
 	metrics_conn_release(0);
 	assert_int_equal(metrics_conn_acquire(0, 2), 0);
-	assert_int_equal(m->l[0].conn_total, 3);
+	/* Only an accepted connection counts in connections_total. */
+	assert_int_equal(m->l[0].conn_total, 0);
+	metrics_conn_accepted(0);
+	assert_int_equal(m->l[0].conn_total, 1);
+	metrics_conn_accepted(-1);				/* no-op */
 	assert_int_equal(metrics_conn_acquire(-1, 2), 0);	/* no-op */
 	metrics_attach(NULL);
 	free(m);
