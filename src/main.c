@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,9 +49,9 @@ usage(int status)
 	exit(status);
 }
 
-/* Read a whole policy file; NULL with a message on stderr. */
+/* Read a whole policy file; NULL with a message in msg. */
 static uint8_t *
-read_file(const char *path, size_t *lenp)
+read_file(const char *path, size_t *lenp, char *msg, size_t msglen)
 {
 	struct stat st;
 	uint8_t *buf = NULL;
@@ -59,24 +60,27 @@ read_file(const char *path, size_t *lenp)
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		fprintf(stderr, "uds-gateway: %s: %s\n", path, strerror(errno));
+		(void)snprintf(msg, msglen, "uds-gateway: %s: %s", path,
+		    strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    st.st_size > POLICY_FILE_MAX) {
-		fprintf(stderr, "uds-gateway: %s: not a regular file of at "
-		    "most %d bytes\n", path, POLICY_FILE_MAX);
+		(void)snprintf(msg, msglen, "uds-gateway: %s: not a regular "
+		    "file of at most %d bytes", path, POLICY_FILE_MAX);
 		goto fail;
 	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		(void)snprintf(msg, msglen, "uds-gateway: out of memory");
 		goto fail;
+	}
 	while (len < (size_t)st.st_size) {
 		n = read(fd, buf + len, (size_t)st.st_size - len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			fprintf(stderr, "uds-gateway: read %s: %s\n", path,
-			    n == 0 ? "short read" : strerror(errno));
+			(void)snprintf(msg, msglen, "uds-gateway: read %s: %s",
+			    path, n == 0 ? "short read" : strerror(errno));
 			goto fail;
 		}
 		len += (size_t)n;
@@ -92,7 +96,7 @@ fail:
 
 /* The embedded default with @RUNDIR@ replaced by the runtime directory. */
 static uint8_t *
-default_policy_text(size_t *lenp)
+default_policy_text(size_t *lenp, char *msg, size_t msglen)
 {
 	static const char key[] = "@RUNDIR@";
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
@@ -105,14 +109,16 @@ default_policy_text(size_t *lenp)
 	else if (xdg != NULL && xdg[0] == '/' && strlen(xdg) < 64)
 		(void)snprintf(rundir, sizeof(rundir), "%s/uds-gateway", xdg);
 	else {
-		fprintf(stderr, "uds-gateway: no policy given, and "
-		    "XDG_RUNTIME_DIR is not set (or too long) for the "
-		    "embedded default; use -f FILE\n");
+		(void)snprintf(msg, msglen, "uds-gateway: no policy given, "
+		    "and XDG_RUNTIME_DIR is not set (or too long) for the "
+		    "embedded default; use -f FILE");
 		return NULL;
 	}
 	cap = default_policy_len * (1 + strlen(rundir)) + 1;
-	if ((out = malloc(cap)) == NULL)
+	if ((out = malloc(cap)) == NULL) {
+		(void)snprintf(msg, msglen, "uds-gateway: out of memory");
 		return NULL;
+	}
 	for (i = 0; i < default_policy_len; ) {
 		if (default_policy_len - i >= sizeof(key) - 1 &&
 		    memcmp(default_policy + i, key, sizeof(key) - 1) == 0) {
@@ -126,11 +132,15 @@ default_policy_text(size_t *lenp)
 	return out;
 }
 
+/*
+ * Parse and resolve the policy: file, else the packaged one if present,
+ * else the embedded default. 0, or -1 with the message in msg. Also the
+ * parent's SIGHUP reload (parent_load_fn).
+ */
 static int
-load_policy(const char *file, struct policy *p, const char **namep)
+load_policy(const char *file, struct policy *p, char *msg, size_t msglen)
 {
 	struct gw_diag diag;
-	char msg[512];
 	const char *name;
 	uint8_t *text;
 	size_t len = 0;
@@ -139,20 +149,51 @@ load_policy(const char *file, struct policy *p, const char **namep)
 	if (file == NULL && access(PACKAGED_POLICY, F_OK) == 0)
 		file = PACKAGED_POLICY;
 	name = file != NULL ? file : "(embedded default policy)";
-	*namep = name;
-	text = file != NULL ? read_file(file, &len) : default_policy_text(&len);
+	text = file != NULL ? read_file(file, &len, msg, msglen) :
+	    default_policy_text(&len, msg, msglen);
 	if (text == NULL)
 		return -1;
+	policy_init(p);
 	r = policy_parse(name, text, len, p, &diag);
 	free(text);
 	if (r == 0)
 		r = policy_resolve(p, &diag);
 	if (r != 0) {
-		policy_format_diag(name, &diag, msg, sizeof(msg));
-		fprintf(stderr, "%s\n", msg);
+		policy_format_diag(name, &diag, msg, msglen);
 		return -1;
 	}
+	/* Denial logs name the deciding rule as file:line. */
+	gw_strlcpy(p->file, name, sizeof(p->file));
 	return 0;
+}
+
+/*
+ * Is fd 2 the journal? JOURNAL_STREAM is "dev:ino" of the stream
+ * systemd connected; a child that inherited the variable but not the
+ * stream must not prefix <N> (systemd.exec(5)).
+ */
+static int
+stderr_is_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev = 0, ino = 0, *cur = &dev;
+	struct stat st;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	for (; *v != '\0'; v++) {
+		if (*v == ':' && cur == &dev && v[1] != '\0') {
+			cur = &ino;
+			continue;
+		}
+		if (*v < '0' || *v > '9' || *cur > (~0ULL - 9) / 10)
+			return 0;
+		*cur = *cur * 10 + (unsigned long long)(*v - '0');
+	}
+	if (cur != &ino || fstat(2, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
 }
 
 static int
@@ -223,8 +264,10 @@ main(int argc, char *argv[])
 		{ "worker",		required_argument,	NULL, 'W' },
 		{ NULL,			0,			NULL, 0 }
 	};
+	static char abs_file[PATH_MAX];
 	struct parent_opts o;
 	struct policy p;
+	char msg[512];
 	const char *name, *errstr;
 	int ch, test = 0, debug = 0, worker = -1;
 
@@ -273,17 +316,24 @@ main(int argc, char *argv[])
 	log_init("uds-gateway", debug ? LOG_DEBUG : LOG_INFO);
 	if (worker >= 0)
 		worker_main(worker, o.worker_flags);
-	if (getenv("JOURNAL_STREAM") != NULL)
+	if (stderr_is_journal())
 		log_set_journal(1);
 
-	policy_init(&p);
-	if (load_policy(o.policy_file, &p, &name) == -1)
+	if (load_policy(o.policy_file, &p, msg, sizeof(msg)) == -1) {
+		fprintf(stderr, "%s\n", msg);
 		return test ? 1 : GW_EXIT_CONFIG;
+	}
+	name = p.file;
 	if (test) {
 		printf("# %s: policy is valid\n", name);
 		policy_print(stdout, &p);
 		return fflush(stdout) == 0 ? 0 : 1;
 	}
 	log_info("uds-gateway %s starting with %s", GW_VERSION, name);
+	/* SIGHUP re-reads the same file; the parent's cwd will be "/". */
+	if (o.policy_file != NULL && o.policy_file[0] != '/' &&
+	    realpath(o.policy_file, abs_file) != NULL)
+		o.policy_file = abs_file;
+	o.load = load_policy;
 	return parent_run(&p, &o);
 }

@@ -6,8 +6,10 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -57,4 +59,20 @@ notify_send(const char *msg)
 	(void)close(fd);
 	errno = e;
 	return r == -1 ? -1 : 0;
+}
+
+int
+notify_reloading(void)
+{
+	struct timespec ts;
+	char msg[64];
+
+	if (notify_len == 0)
+		return 0;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return -1;
+	(void)snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
+	    (unsigned long long)ts.tv_sec * 1000000ULL +
+	    (unsigned long long)ts.tv_nsec / 1000);
+	return notify_send(msg);
 }

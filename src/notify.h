@@ -11,4 +11,10 @@ int	 notify_init(void);
 /* notify_send: one datagram; -1 with errno, 0 otherwise (or disabled). */
 int	 notify_send(const char *msg);
 
+/*
+ * notify_reloading: "RELOADING=1" with MONOTONIC_USEC (CLOCK_MONOTONIC),
+ * as Type=notify-reload expects; as notify_send.
+ */
+int	 notify_reloading(void);
+
 #endif /* UDSGW_NOTIFY_H */

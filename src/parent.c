@@ -19,11 +19,13 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "activation.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
 #include "notify.h"
 #include "parent.h"
+#include "policy.h"
 #include "privdrop.h"
 #include "sock.h"
 #include "worker.h"
@@ -31,30 +33,65 @@
 #define START_FAIL_BUDGET	5	/* consecutive start-up deaths */
 #define BACKOFF_MIN_MS		100
 #define BACKOFF_MAX_MS		5000
+#define GEN_MAX			4	/* serving + draining generations */
+#define WPROC_MAX		(GEN_MAX * POLICY_MAX_WORKERS)
+#define SOCK_MAX		(GEN_MAX * POLICY_MAX_LISTENERS)
+#define STATUS_EVERY_MS		5000
+
+/*
+ * A generation: one policy, the workers started with it and the sockets
+ * they serve. SIGHUP makes a new one current; the older ones drain and
+ * are freed when their last worker has exited.
+ */
+struct gen {
+	int			 g_used;
+	unsigned long		 g_id;		/* 1, 2, ... for logs */
+	struct policy		*g_pol;
+	int			 g_policy_fd;	/* sealed memfd */
+	int			 g_metrics_fd;
+	struct metrics_shm	*g_shm;
+	int			 g_sock[POLICY_MAX_LISTENERS]; /* in socks[] */
+	size_t			 g_nworkers;
+	int			 g_ready;	/* every worker was ready */
+	uint64_t		 g_kill_at;	/* draining: SIGKILL then */
+};
 
 struct wproc {
 	struct loop_ev	 ev;		/* IPC socket */
-	pid_t		 pid;		/* 0: slot free */
+	pid_t		 pid;		/* 0: not running */
 	int		 ready;
 	uint64_t	 respawn_at;	/* slot waiting for a restart */
+	int		 gen;		/* index in gens[]; -1: entry free */
+	size_t		 slot;		/* worker number in its generation */
 };
 
-static struct policy		*pol;
+/* A listening socket, shared by the generations that use it. */
+struct lsock {
+	struct gw_sock	 ls;
+	int		 refs;		/* generations using it; 0: free */
+	uid_t		 uid;		/* as created, to see a change */
+	gid_t		 gid;
+	uint32_t	 mode;
+	int		 service;
+};
+
 static const struct parent_opts	*opts;
 static struct loop		 ploop;
-static struct gw_sock		 socks[POLICY_MAX_LISTENERS];
-static struct wproc		 wp[POLICY_MAX_WORKERS];
-static size_t			 nworkers;
-static int			 policy_fd = -1, metrics_fd = -1;
-static struct metrics_shm	*shm;
+static struct gen		 gens[GEN_MAX];
+static int			 cur = -1;	/* the serving generation */
+static struct lsock		 socks[SOCK_MAX];
+static struct wproc		 wp[WPROC_MAX];
 static struct loop_ev		 sig_ev;
 static int			 stopping;	/* 1 graceful, 2 fast */
 static uint64_t			 stop_deadline;
-static int			 announced;
 static int			 start_failures;
 static uint64_t			 backoff_ms = BACKOFF_MIN_MS;
+static unsigned long		 gen_seq;
+static uint64_t			 next_status_ms;
+static char			 last_status[128];
 
-static void	spawn(size_t);
+static void	spawn(struct wproc *);
+static void	gen_free(int);
 
 static size_t
 worker_count(const struct policy *p)
@@ -104,39 +141,44 @@ prepare_chroot(void)
 	(void)closedir(d);
 }
 
-/* Seal the policy into a memfd every worker reads once. */
+/*
+ * Seal the generation's policy into a memfd every worker reads once,
+ * and give it fresh shared counters.
+ */
 static void
-make_shared(void)
+make_shared(struct gen *g)
 {
 	void *m;
 
-	policy_fd = memfd_create("uds-gateway-policy",
+	g->g_policy_fd = memfd_create("uds-gateway-policy",
 	    MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (policy_fd == -1)
+	if (g->g_policy_fd == -1)
 		fatal("memfd_create");
-	if (write(policy_fd, pol, sizeof(*pol)) != (ssize_t)sizeof(*pol))
+	if (write(g->g_policy_fd, g->g_pol, sizeof(*g->g_pol)) !=
+	    (ssize_t)sizeof(*g->g_pol))
 		fatal("write policy memfd");
-	if (fcntl(policy_fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK |
+	if (fcntl(g->g_policy_fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK |
 	    F_SEAL_GROW | F_SEAL_WRITE) == -1)
 		fatal("seal policy memfd");
-	metrics_fd = memfd_create("uds-gateway-metrics", MFD_CLOEXEC);
-	if (metrics_fd == -1)
+	g->g_metrics_fd = memfd_create("uds-gateway-metrics", MFD_CLOEXEC);
+	if (g->g_metrics_fd == -1)
 		fatal("memfd_create");
-	if (ftruncate(metrics_fd, sizeof(struct metrics_shm)) == -1)
+	if (ftruncate(g->g_metrics_fd, sizeof(struct metrics_shm)) == -1)
 		fatal("ftruncate metrics memfd");
 	m = mmap(NULL, sizeof(struct metrics_shm), PROT_READ | PROT_WRITE,
-	    MAP_SHARED, metrics_fd, 0);
+	    MAP_SHARED, g->g_metrics_fd, 0);
 	if (m == MAP_FAILED)
 		fatal("mmap metrics");
-	shm = m;
-	shm->magic = POLICY_MAGIC;
-	shm->nlisteners = (uint32_t)pol->nlisteners;
+	g->g_shm = m;
+	g->g_shm->magic = POLICY_MAGIC;
+	g->g_shm->nlisteners = (uint32_t)g->g_pol->nlisteners;
 }
 
 /* In the child: put every descriptor where the worker expects it. */
 static void
-child_exec(size_t slot, int ipc)
+child_exec(const struct wproc *w, int ipc)
 {
+	const struct gen *g = &gens[w->gen];
 	int src[3 + POLICY_MAX_LISTENERS], tmp[3 + POLICY_MAX_LISTENERS];
 	char idx[16];
 	char *argv[6];
@@ -144,10 +186,10 @@ child_exec(size_t slot, int ipc)
 	sigset_t set;
 
 	src[n++] = ipc;
-	src[n++] = policy_fd;
-	src[n++] = metrics_fd;
-	for (i = 0; i < (int)pol->nlisteners; i++)
-		src[n++] = socks[i].s_fd;
+	src[n++] = g->g_policy_fd;
+	src[n++] = g->g_metrics_fd;
+	for (i = 0; i < (int)g->g_pol->nlisteners; i++)
+		src[n++] = socks[g->g_sock[i]].ls.s_fd;
 	/* Lift everything above the target range first, then place it. */
 	for (i = 0; i < n; i++)
 		if ((tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 3 + n)) == -1)
@@ -167,7 +209,7 @@ child_exec(size_t slot, int ipc)
 		_exit(127);
 	sigemptyset(&set);
 	(void)sigprocmask(SIG_SETMASK, &set, NULL);
-	(void)snprintf(idx, sizeof(idx), "%zu", slot);
+	(void)snprintf(idx, sizeof(idx), "%zu", w->slot);
 	argv[argc++] = (char *)"uds-gateway-worker";
 	argv[argc++] = (char *)"--worker";
 	argv[argc++] = idx;
@@ -184,9 +226,8 @@ child_exec(size_t slot, int ipc)
 static void	ipc_event(struct loop_ev *, uint32_t);
 
 static void
-spawn(size_t slot)
+spawn(struct wproc *w)
 {
-	struct wproc *w = &wp[slot];
 	int sv[2];
 	pid_t pid;
 
@@ -195,35 +236,137 @@ spawn(size_t slot)
 	if ((pid = fork()) == -1)
 		fatal("fork");
 	if (pid == 0)
-		child_exec(slot, sv[1]);
+		child_exec(w, sv[1]);
 	if (close(sv[1]) == -1)
 		fatal("close");
-	memset(w, 0, sizeof(*w));
 	w->pid = pid;
+	w->ready = 0;
+	w->respawn_at = 0;
 	w->ev.cb = ipc_event;
 	w->ev.fd = sv[0];
 	if (loop_add(&ploop, &w->ev, EPOLLIN, 0) == -1)
 		fatal("epoll_ctl");
-	log_debug("worker %zu started, pid %ld", slot, (long)pid);
+	log_debug("worker %zu (generation %lu) started, pid %ld", w->slot,
+	    gens[w->gen].g_id, (long)pid);
+}
+
+/* Start the workers of generation gi. */
+static void
+gen_spawn(int gi)
+{
+	struct gen *g = &gens[gi];
+	size_t i, j = 0;
+
+	for (i = 0; i < g->g_nworkers; i++) {
+		while (j < WPROC_MAX && wp[j].gen != -1)
+			j++;
+		if (j == WPROC_MAX)
+			fatalx("no free worker entry");	/* GEN_MAX bounds it */
+		memset(&wp[j], 0, sizeof(wp[j]));
+		wp[j].ev.fd = -1;
+		wp[j].gen = gi;
+		wp[j].slot = i;
+		spawn(&wp[j]);
+	}
+}
+
+static size_t
+gen_alive(int gi)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < WPROC_MAX; i++)
+		n += wp[i].gen == gi && wp[i].pid > 0;
+	return n;
 }
 
 static void
-check_ready(void)
+gen_signal(int gi, int sig)
 {
 	size_t i;
-	char msg[128];
 
-	if (announced || stopping)
+	for (i = 0; i < WPROC_MAX; i++)
+		if (wp[i].gen != -1 && (gi == -1 || wp[i].gen == gi) &&
+		    wp[i].pid > 0 && kill(wp[i].pid, sig) == -1 &&
+		    errno != ESRCH)
+			log_warn("kill %ld", (long)wp[i].pid);
+}
+
+/* Totals over the listeners of g: open and total connections, requests. */
+static void
+gen_counts(const struct gen *g, unsigned long long *open,
+    unsigned long long *conns, unsigned long long *reqs)
+{
+	size_t i, k;
+
+	*open = *conns = *reqs = 0;
+	for (i = 0; i < g->g_pol->nlisteners; i++) {
+		*open += __atomic_load_n(&g->g_shm->l[i].conn_open,
+		    __ATOMIC_RELAXED);
+		*conns += __atomic_load_n(&g->g_shm->l[i].conn_total,
+		    __ATOMIC_RELAXED);
+		for (k = 0; k < METRICS_NSTATUS; k++)
+			*reqs += __atomic_load_n(&g->g_shm->l[i].requests[k],
+			    __ATOMIC_RELAXED);
+	}
+}
+
+static void
+send_status(int force)
+{
+	const struct gen *g = &gens[cur];
+	unsigned long long open, conns, reqs;
+	char msg[sizeof(last_status)];
+
+	gen_counts(g, &open, &conns, &reqs);
+	(void)snprintf(msg, sizeof(msg), "STATUS=%zu/%zu workers, %llu "
+	    "connections open, %llu requests", gen_alive(cur), g->g_nworkers,
+	    open, reqs);
+	if (!force && strcmp(msg, last_status) == 0)
 		return;
-	for (i = 0; i < nworkers; i++)
-		if (!wp[i].ready)
-			return;
-	announced = 1;
-	log_info("ready: %zu worker%s sandboxed, %zu listener%s", nworkers,
-	    nworkers == 1 ? "" : "s", pol->nlisteners,
-	    pol->nlisteners == 1 ? "" : "s");
+	memcpy(last_status, msg, sizeof(last_status));
+	if (notify_send(msg) == -1)
+		log_warn("sd_notify");
+}
+
+/* Every worker of the current generation is sandboxed and serving. */
+static void
+check_ready(void)
+{
+	struct gen *g = &gens[cur];
+	unsigned long long open, conns, reqs;
+	char msg[256];
+	size_t i, n = 0;
+
+	if (g->g_ready || stopping)
+		return;
+	for (i = 0; i < WPROC_MAX; i++)
+		n += wp[i].gen == cur && wp[i].pid > 0 && wp[i].ready;
+	if (n < g->g_nworkers)
+		return;
+	g->g_ready = 1;
+	if (g->g_id == 1)
+		log_info("ready: %zu worker%s sandboxed, %zu listener%s",
+		    g->g_nworkers, g->g_nworkers == 1 ? "" : "s",
+		    g->g_pol->nlisteners, g->g_pol->nlisteners == 1 ? "" : "s");
+	else {
+		log_info("reloaded: generation %lu serving, %zu worker%s "
+		    "sandboxed, %zu listener%s; older workers draining",
+		    g->g_id, g->g_nworkers, g->g_nworkers == 1 ? "" : "s",
+		    g->g_pol->nlisteners, g->g_pol->nlisteners == 1 ? "" : "s");
+		/* Only now: until here the old workers were serving. */
+		for (i = 0; i < GEN_MAX; i++)
+			if (gens[i].g_used && (int)i != cur &&
+			    gens[i].g_kill_at == 0) {
+				gens[i].g_kill_at = ploop.now_ms +
+				    gens[i].g_pol->shutdown_timeout_ms + 1000;
+				gen_signal((int)i, SIGTERM);
+			}
+	}
+	gen_counts(g, &open, &conns, &reqs);
 	(void)snprintf(msg, sizeof(msg), "READY=1\nSTATUS=%zu workers, "
-	    "%zu listeners", nworkers, pol->nlisteners);
+	    "%zu listeners, %llu requests", g->g_nworkers,
+	    g->g_pol->nlisteners, reqs);
 	if (notify_send(msg) == -1)
 		log_warn("sd_notify");
 }
@@ -232,9 +375,10 @@ check_ready(void)
 static void
 worker_ready(struct wproc *w)
 {
+	const struct policy *p = gens[w->gen].g_pol;
 	char why[256];
 
-	if (privdrop_verify_status(w->pid, pol->uid, pol->gid, why,
+	if (privdrop_verify_status(w->pid, p->uid, p->gid, why,
 	    sizeof(why)) == -1) {
 		if (geteuid() == 0 && !(opts->worker_flags &
 		    WORKER_F_NO_SECCOMP))
@@ -246,7 +390,8 @@ worker_ready(struct wproc *w)
 	w->ready = 1;
 	start_failures = 0;
 	backoff_ms = BACKOFF_MIN_MS;
-	check_ready();
+	if (w->gen == cur)
+		check_ready();
 }
 
 static void
@@ -282,7 +427,7 @@ ipc_event(struct loop_ev *ev, uint32_t events)
 }
 
 static void
-describe_death(pid_t pid, int status, int ready)
+describe_death(pid_t pid, int status, int ready, int quiet)
 {
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
 		log_prio(LOG_ERR, "worker %ld killed by SIGSYS: sandbox "
@@ -293,71 +438,423 @@ describe_death(pid_t pid, int status, int ready)
 		log_prio(LOG_ERR, "worker %ld killed by signal %d (%s)%s",
 		    (long)pid, WTERMSIG(status), strsignal(WTERMSIG(status)),
 		    ready ? "" : " during start-up");
-	else if (WEXITSTATUS(status) != 0 || !stopping)
-		log_prio(stopping ? LOG_INFO : LOG_ERR, "worker %ld exited "
+	else if (WEXITSTATUS(status) != 0 || !quiet)
+		log_prio(quiet ? LOG_INFO : LOG_ERR, "worker %ld exited "
 		    "with status %d%s", (long)pid, WEXITSTATUS(status),
 		    ready ? "" : " during start-up");
 }
 
 static void
+wproc_release(struct wproc *w)
+{
+	if (w->ev.fd != -1) {
+		(void)loop_del(&ploop, &w->ev);
+		(void)close(w->ev.fd);
+		w->ev.fd = -1;
+	}
+	w->pid = 0;
+}
+
+static void
 reap(void)
 {
+	struct wproc *w;
 	pid_t pid;
-	int status;
+	int status, gi;
 	size_t i;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (i = 0; i < nworkers; i++)
-			if (wp[i].pid == pid)
+		for (i = 0; i < WPROC_MAX; i++)
+			if (wp[i].gen != -1 && wp[i].pid == pid)
 				break;
-		if (i == nworkers)
+		if (i == WPROC_MAX)
 			continue;
-		describe_death(pid, status, wp[i].ready);
-		if (wp[i].ev.fd != -1) {
-			(void)loop_del(&ploop, &wp[i].ev);
-			(void)close(wp[i].ev.fd);
-		}
-		wp[i].pid = 0;
+		w = &wp[i];
+		gi = w->gen;
+		describe_death(pid, status, w->ready, stopping || gi != cur);
+		wproc_release(w);
 		if (stopping)
 			continue;
-		if (!wp[i].ready && ++start_failures >= START_FAIL_BUDGET)
+		if (gi != cur) {
+			/* A draining generation: never restarted. */
+			w->gen = -1;
+			if (gen_alive(gi) == 0)
+				gen_free(gi);
+			continue;
+		}
+		if (!w->ready && ++start_failures >= START_FAIL_BUDGET)
 			fatalx("workers died %d times in a row during start-up;"
 			    " giving up", start_failures);
 		/* Listening sockets stay open here: peers wait meanwhile. */
-		wp[i].respawn_at = ploop.now_ms + backoff_ms;
-		log_info("restarting worker slot %zu in %llu ms", i,
+		w->respawn_at = ploop.now_ms + backoff_ms;
+		log_info("restarting worker slot %zu in %llu ms", w->slot,
 		    (unsigned long long)backoff_ms);
-		if (!wp[i].ready || backoff_ms < BACKOFF_MAX_MS / 2)
+		if (!w->ready || backoff_ms < BACKOFF_MAX_MS / 2)
 			backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ?
 			    BACKOFF_MAX_MS : backoff_ms * 2;
 	}
 }
 
+/*
+ * Counters are per generation (listener indexes may change). When a
+ * draining generation is gone, add its totals to the listener of the
+ * same name in the current one, so that the exported counters do not
+ * go backwards for good; open-connection gauges are not carried.
+ */
 static void
-signal_workers(int sig)
+fold_metrics(const struct gen *old, struct gen *g)
 {
+	const struct metrics_listener *o;
+	struct metrics_listener *n;
+	size_t i, j, k;
+
+	for (i = 0; i < old->g_pol->nlisteners; i++) {
+		for (j = 0; j < g->g_pol->nlisteners; j++)
+			if (strcmp(old->g_pol->listeners[i].name,
+			    g->g_pol->listeners[j].name) == 0)
+				break;
+		if (j == g->g_pol->nlisteners)
+			continue;
+		o = &old->g_shm->l[i];
+		n = &g->g_shm->l[j];
+		__atomic_fetch_add(&n->conn_total, o->conn_total,
+		    __ATOMIC_RELAXED);
+		__atomic_fetch_add(&n->bytes_in, o->bytes_in, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&n->bytes_out, o->bytes_out,
+		    __ATOMIC_RELAXED);
+		__atomic_fetch_add(&n->timeouts, o->timeouts, __ATOMIC_RELAXED);
+		for (k = 0; k < METRICS_NSTATUS; k++)
+			__atomic_fetch_add(&n->requests[k], o->requests[k],
+			    __ATOMIC_RELAXED);
+		for (k = 0; k < DENY_NREASONS; k++)
+			__atomic_fetch_add(&n->denials[k], o->denials[k],
+			    __ATOMIC_RELAXED);
+	}
+}
+
+static void
+sock_unref(int k, int unlink_path)
+{
+	if (--socks[k].refs > 0)
+		return;
+	/*
+	 * A path still in use by a newer socket is not ours any more:
+	 * sock_commit took the lock and directory, so this only closes.
+	 * A removed listener's path and lock file are unlinked here, once
+	 * the workers that served it are gone.
+	 */
+	sock_close(&socks[k].ls, unlink_path);
+}
+
+static void
+gen_free(int gi)
+{
+	struct gen *g = &gens[gi];
 	size_t i;
 
-	for (i = 0; i < nworkers; i++)
-		if (wp[i].pid > 0 && kill(wp[i].pid, sig) == -1 &&
-		    errno != ESRCH)
-			log_warn("kill %ld", (long)wp[i].pid);
+	if (!g->g_used)
+		return;
+	if (gi != cur && cur != -1 && !stopping)
+		fold_metrics(g, &gens[cur]);
+	for (i = 0; i < WPROC_MAX; i++)
+		if (wp[i].gen == gi) {
+			wproc_release(&wp[i]);
+			wp[i].gen = -1;
+		}
+	for (i = 0; i < g->g_pol->nlisteners; i++)
+		sock_unref(g->g_sock[i], 1);
+	if (g->g_policy_fd != -1)
+		(void)close(g->g_policy_fd);
+	if (g->g_metrics_fd != -1)
+		(void)close(g->g_metrics_fd);
+	if (g->g_shm != NULL)
+		(void)munmap(g->g_shm, sizeof(struct metrics_shm));
+	if (gi != cur)
+		log_info("generation %lu: all workers gone", g->g_id);
+	free(g->g_pol);
+	memset(g, 0, sizeof(*g));
+	g->g_policy_fd = g->g_metrics_fd = -1;
+}
+
+/* The socket now serving path (a replaced one has lost its lock). */
+static int
+sock_find(const char *path)
+{
+	const struct gw_sock *s;
+	int k;
+
+	for (k = 0; k < SOCK_MAX; k++) {
+		s = &socks[k].ls;
+		if (socks[k].refs > 0 && strcmp(s->s_path, path) == 0 &&
+		    (s->s_abstract || s->s_inherited || s->s_lockfd != -1))
+			return k;
+	}
+	return -1;
+}
+
+static int
+sock_slot(void)
+{
+	int k;
+
+	for (k = 0; k < SOCK_MAX; k++)
+		if (socks[k].refs == 0)
+			return k;
+	return -1;	/* GEN_MAX bounds the need: not reached */
+}
+
+static void
+sock_note(int k, const struct listener_conf *lc)
+{
+	socks[k].refs = 1;
+	socks[k].uid = lc->uid;
+	socks[k].gid = lc->gid;
+	socks[k].mode = lc->mode;
+	socks[k].service = lc->service;
+}
+
+/* A changed owner, group, mode or service gets a new socket. */
+static int
+needs_new(int k, const struct listener_conf *lc)
+{
+	const struct lsock *l = &socks[k];
+
+	if (l->ls.s_abstract || l->ls.s_inherited)
+		return 0;	/* no file to change, or systemd's */
+	return l->uid != lc->uid || l->gid != lc->gid || l->mode != lc->mode ||
+	    l->service != lc->service;
+}
+
+static void
+log_listener(const struct listener_conf *lc, const struct gw_sock *s,
+    const char *what)
+{
+	log_info("listener %s: %s %s%s (mode %04o, uid %lu, gid %lu)%s",
+	    lc->name, policy_service_name(lc->service), lc->path,
+	    s->s_inherited ? " (from systemd)" : "", lc->mode,
+	    (unsigned long)lc->uid, (unsigned long)lc->gid, what);
+}
+
+/* Use an inherited fd for lc if one is named for it or bound to its path. */
+static int
+adopt(const struct listener_conf *lc, struct activation *act, int *used,
+    struct gw_sock *s, int *adopted)
+{
+	char path[POLICY_PATH_MAX], err[256];
+	int j, fd;
+
+	*adopted = 0;
+	for (j = 0; j < act->nfds; j++)
+		if (!used[j] && strcmp(act->names[j], lc->name) == 0)
+			break;
+	if (j == act->nfds)
+		for (j = 0; j < act->nfds; j++)
+			if (!used[j] && sock_check_inherited(
+			    ACTIVATION_FD_START + j, path, sizeof(path), err,
+			    sizeof(err)) == 0 && strcmp(path, lc->path) == 0)
+				break;
+	if (j == act->nfds)
+		return 0;
+	fd = ACTIVATION_FD_START + j;
+	if (sock_adopt(fd, lc, s, err, sizeof(err)) == -1) {
+		log_warnx("listener %s: inherited fd %d (%s): %s", lc->name,
+		    fd, act->names[j][0] != '\0' ? act->names[j] : "unnamed",
+		    err);
+		return -1;
+	}
+	used[j] = 1;
+	*adopted = 1;
+	return 0;
+}
+
+enum { SK_REUSED, SK_OPENED, SK_PREPARED };
+
+/*
+ * Give generation g a socket for each listener: the one already serving
+ * the path when unchanged, a new one renamed over it when changed, a
+ * new one for a new path. All-or-nothing: on error, -1 and nothing
+ * changed. The renames come last, when nothing else can fail.
+ */
+static int
+gen_sockets(struct gen *g, struct activation *act, int *used)
+{
+	const struct listener_conf *lc;
+	char err[512];
+	int kind[POLICY_MAX_LISTENERS], old[POLICY_MAX_LISTENERS];
+	size_t i, n = g->g_pol->nlisteners;
+	int k, ad;
+
+	for (i = 0; i < n; i++) {
+		lc = &g->g_pol->listeners[i];
+		old[i] = k = sock_find(lc->path);
+		if (k != -1 && !needs_new(k, lc)) {
+			kind[i] = SK_REUSED;
+			g->g_sock[i] = k;
+			socks[k].refs++;
+			if (socks[k].ls.s_inherited &&
+			    (socks[k].uid != lc->uid ||
+			    socks[k].gid != lc->gid ||
+			    socks[k].mode != lc->mode))
+				log_warnx("listener %s: owner, group and mode "
+				    "of an inherited socket are the socket "
+				    "unit's; not changed", lc->name);
+			continue;
+		}
+		if ((g->g_sock[i] = sock_slot()) == -1) {
+			(void)snprintf(err, sizeof(err), "out of socket slots");
+			goto bad;
+		}
+		if (k != -1) {
+			kind[i] = SK_PREPARED;
+			if (sock_prepare(lc, &socks[k].ls,
+			    &socks[g->g_sock[i]].ls, err, sizeof(err)) == -1)
+				goto bad;
+		} else {
+			kind[i] = SK_OPENED;
+			ad = 0;
+			if (act != NULL && adopt(lc, act, used,
+			    &socks[g->g_sock[i]].ls, &ad) == -1) {
+				(void)snprintf(err, sizeof(err), "inherited "
+				    "socket unusable");
+				goto bad;
+			}
+			if (!ad && sock_open(lc, &socks[g->g_sock[i]].ls, err,
+			    sizeof(err)) == -1)
+				goto bad;
+		}
+		sock_note(g->g_sock[i], lc);
+	}
+	for (i = 0; i < n; i++) {
+		lc = &g->g_pol->listeners[i];
+		k = g->g_sock[i];
+		if (kind[i] == SK_PREPARED && sock_commit(&socks[k].ls,
+		    &socks[old[i]].ls, err, sizeof(err)) == -1) {
+			/* Rare (the directory changed under us): keep it. */
+			log_warnx("listener %s: %s; keeping the old socket",
+			    lc->name, err);
+			socks[k].refs = 0;
+			g->g_sock[i] = old[i];
+			socks[old[i]].refs++;
+			continue;
+		}
+		if (kind[i] != SK_REUSED || g->g_id == 1)
+			log_listener(lc, &socks[k].ls, kind[i] == SK_PREPARED ?
+			    ": replaced" : g->g_id == 1 ? "" : ": added");
+	}
+	return 0;
+bad:
+	log_warnx("listener %s: %s", g->g_pol->listeners[i].name, err);
+	while (i-- > 0) {
+		k = g->g_sock[i];
+		if (kind[i] == SK_REUSED)
+			socks[k].refs--;
+		else if (kind[i] == SK_PREPARED) {
+			sock_abort(&socks[k].ls);
+			socks[k].refs = 0;
+		} else {
+			socks[k].refs = 0;
+			sock_close(&socks[k].ls, 1);
+		}
+	}
+	return -1;
+}
+
+static int
+gen_slot(void)
+{
+	int i;
+
+	for (i = 0; i < GEN_MAX; i++)
+		if (!gens[i].g_used)
+			return i;
+	return -1;
+}
+
+/* Make p (allocated, taken over) generation gi and start its workers. */
+static int
+gen_start(int gi, struct policy *p, struct activation *act, int *used)
+{
+	struct gen *g = &gens[gi];
+
+	memset(g, 0, sizeof(*g));
+	g->g_policy_fd = g->g_metrics_fd = -1;
+	g->g_pol = p;
+	g->g_id = ++gen_seq;
+	if (gen_sockets(g, act, used) == -1) {
+		memset(g, 0, sizeof(*g));
+		g->g_policy_fd = g->g_metrics_fd = -1;
+		return -1;
+	}
+	g->g_used = 1;
+	make_shared(g);
+	g->g_nworkers = worker_count(p);
+	gen_spawn(gi);
+	return 0;
+}
+
+static void
+reload(void)
+{
+	struct policy *np = NULL;
+	char msg[512];
+	int gi, old = cur;
+	size_t i;
+
+	if (notify_reloading() == -1)
+		log_warn("sd_notify");
+	log_info("SIGHUP: reloading %s", opts->policy_file != NULL ?
+	    opts->policy_file : "the policy");
+	if ((np = calloc(1, sizeof(*np))) == NULL) {
+		log_warn("reload");
+		goto fail;
+	}
+	if (opts->load(opts->policy_file, np, msg, sizeof(msg)) == -1) {
+		log_warnx("reload failed, the current policy stays: %s", msg);
+		goto fail;
+	}
+	if ((gi = gen_slot()) == -1) {
+		log_warnx("reload refused: %d generations still draining; "
+		    "try again later", GEN_MAX - 1);
+		goto fail;
+	}
+	if (gen_start(gi, np, NULL, NULL) == -1) {
+		log_warnx("reload failed, the current policy stays");
+		goto fail;
+	}
+	cur = gi;
+	/* Slots of the old generation waiting for a restart: never. */
+	for (i = 0; i < WPROC_MAX; i++)
+		if (wp[i].gen == old && wp[i].pid == 0) {
+			wproc_release(&wp[i]);
+			wp[i].gen = -1;
+		}
+	if (gen_alive(old) == 0)
+		gen_free(old);
+	log_info("generation %lu starting with %zu worker%s",
+	    gens[cur].g_id, gens[cur].g_nworkers,
+	    gens[cur].g_nworkers == 1 ? "" : "s");
+	return;
+fail:
+	free(np);
+	if (notify_send("READY=1\nSTATUS=reload failed; serving the previous "
+	    "policy") == -1)
+		log_warn("sd_notify");
 }
 
 static void
 status_line(void)
 {
-	size_t i, alive = 0;
-	unsigned long long open = 0, total = 0;
+	const struct gen *g = &gens[cur];
+	unsigned long long open, conns, reqs;
+	size_t i, draining = 0;
 
-	for (i = 0; i < nworkers; i++)
-		alive += wp[i].pid > 0;
-	for (i = 0; i < pol->nlisteners; i++) {
-		open += shm->l[i].conn_open;
-		total += shm->l[i].conn_total;
-	}
-	log_info("status: %zu/%zu workers, %llu connections open, %llu total",
-	    alive, nworkers, open, total);
+	gen_counts(g, &open, &conns, &reqs);
+	for (i = 0; i < WPROC_MAX; i++)
+		draining += wp[i].gen != -1 && wp[i].gen != cur &&
+		    wp[i].pid > 0;
+	log_info("status: generation %lu, %zu/%zu workers, %zu draining, "
+	    "%llu connections open, %llu total, %llu requests", g->g_id,
+	    gen_alive(cur), g->g_nworkers, draining, open, conns, reqs);
 }
 
 static void
@@ -370,13 +867,14 @@ begin_stop(int how)
 		log_warn("sd_notify");
 	if (how == 2) {
 		log_info("fast stop");
-		signal_workers(SIGKILL);
+		gen_signal(-1, SIGKILL);
 		stop_deadline = ploop.now_ms;
 	} else {
 		log_info("stopping: draining connections (up to %u ms)",
-		    pol->shutdown_timeout_ms);
-		signal_workers(SIGTERM);
-		stop_deadline = ploop.now_ms + pol->shutdown_timeout_ms + 1000;
+		    gens[cur].g_pol->shutdown_timeout_ms);
+		gen_signal(-1, SIGTERM);
+		stop_deadline = ploop.now_ms +
+		    gens[cur].g_pol->shutdown_timeout_ms + 1000;
 	}
 }
 
@@ -402,8 +900,8 @@ signal_event(struct loop_ev *ev, uint32_t events)
 			status_line();
 			break;
 		case SIGHUP:
-			log_warnx("SIGHUP: reload is not implemented yet; "
-			    "restart to apply a new policy");
+			if (!stopping)
+				reload();
 			break;
 		}
 	}
@@ -432,57 +930,107 @@ setup_signals(void)
 		fatal("signal");
 }
 
+/*
+ * Socket activation (sd_listen_fds(3)): read and unset LISTEN_PID,
+ * LISTEN_FDS and LISTEN_FDNAMES. Returns 0 (with act->nfds 0 when there
+ * is nothing for us), -1 when the variables are malformed.
+ */
+static int
+activation_init(struct activation *act)
+{
+	int r;
+
+	r = activation_parse(getenv("LISTEN_PID"), getenv("LISTEN_FDS"),
+	    getenv("LISTEN_FDNAMES"), getpid(), act);
+	if (getenv("LISTEN_FDS") != NULL && r == 0)
+		log_info("LISTEN_FDS ignored: LISTEN_PID is not ours");
+	(void)unsetenv("LISTEN_PID");
+	(void)unsetenv("LISTEN_FDS");
+	(void)unsetenv("LISTEN_FDNAMES");
+	if (r < 0) {
+		log_warnx("socket activation: malformed LISTEN_* variables: "
+		    "%s", gw_strerror(r));
+		return -1;
+	}
+	if (r > 0)
+		log_info("socket activation: %d inherited fd%s", r,
+		    r == 1 ? "" : "s");
+	return 0;
+}
+
+/* Inherited fds no listener claimed: not ours to serve. */
+static void
+activation_close_unused(const struct activation *act, const int *used)
+{
+	int j;
+
+	for (j = 0; j < act->nfds; j++)
+		if (!used[j]) {
+			log_warnx("inherited fd %d (%s) matches no listener; "
+			    "closed", ACTIVATION_FD_START + j,
+			    act->names[j][0] != '\0' ? act->names[j] :
+			    "unnamed");
+			(void)close(ACTIVATION_FD_START + j);
+		}
+}
+
 static int
 workers_alive(void)
 {
 	size_t i;
 
-	for (i = 0; i < nworkers; i++)
-		if (wp[i].pid > 0)
+	for (i = 0; i < WPROC_MAX; i++)
+		if (wp[i].gen != -1 && wp[i].pid > 0)
 			return 1;
 	return 0;
 }
 
+/* Draining generations that outstay their shutdown_timeout. */
 static void
-close_all(int unlink_paths)
+check_draining(void)
 {
-	size_t i;
+	int i;
 
-	for (i = 0; i < pol->nlisteners; i++)
-		sock_close(&socks[i], unlink_paths);
+	for (i = 0; i < GEN_MAX; i++)
+		if (gens[i].g_used && i != cur && gens[i].g_kill_at != 0 &&
+		    ploop.now_ms >= gens[i].g_kill_at) {
+			log_warnx("generation %lu: drain timeout, killing its "
+			    "workers", gens[i].g_id);
+			gen_signal(i, SIGKILL);
+			gens[i].g_kill_at = ploop.now_ms + 1000;
+		}
 }
 
 int
 parent_run(struct policy *p, const struct parent_opts *o)
 {
-	char err[512];
+	struct activation act;
+	int used[ACTIVATION_MAX_FDS];
+	struct policy *first;
 	size_t i;
 
-	pol = p;
 	opts = o;
+	for (i = 0; i < WPROC_MAX; i++) {
+		wp[i].gen = -1;
+		wp[i].ev.fd = -1;
+	}
 	(void)notify_init();
+	if (activation_init(&act) == -1)
+		return GW_EXIT_CONFIG;
+	memset(used, 0, sizeof(used));
 	if (loop_init(&ploop) == -1)
 		fatal("epoll_create1");
 	setup_signals();
 	prepare_chroot();
-	for (i = 0; i < pol->nlisteners; i++) {
-		if (sock_open(&pol->listeners[i], &socks[i], err,
-		    sizeof(err)) == -1) {
-			log_warnx("listener %s: %s", pol->listeners[i].name, err);
-			while (i-- > 0)
-				sock_close(&socks[i], 1);
-			return GW_EXIT_FAILURE;
-		}
-		log_info("listener %s: %s %s (mode %04o, uid %lu, gid %lu)",
-		    pol->listeners[i].name, pol->listeners[i].service ==
-		    SVC_HTTP ? "http" : "echo", pol->listeners[i].path,
-		    pol->listeners[i].mode, (unsigned long)pol->listeners[i].uid,
-		    (unsigned long)pol->listeners[i].gid);
+	if ((first = calloc(1, sizeof(*first))) == NULL)
+		fatal("calloc");
+	memcpy(first, p, sizeof(*first));
+	if (gen_start(0, first, &act, used) == -1) {
+		free(first);
+		return GW_EXIT_FAILURE;
 	}
-	make_shared();
-	nworkers = worker_count(pol);
-	for (i = 0; i < nworkers; i++)
-		spawn(i);
+	cur = 0;
+	activation_close_unused(&act, used);
 
 	for (;;) {
 		if (loop_once(&ploop, 100) == -1)
@@ -492,17 +1040,26 @@ parent_run(struct policy *p, const struct parent_opts *o)
 				break;
 			if (ploop.now_ms >= stop_deadline) {
 				log_warnx("shutdown timeout: killing workers");
-				signal_workers(SIGKILL);
+				gen_signal(-1, SIGKILL);
 				stop_deadline = ploop.now_ms + 1000;
 			}
 			continue;
 		}
-		for (i = 0; i < nworkers; i++)
-			if (wp[i].pid == 0 && wp[i].respawn_at != 0 &&
+		for (i = 0; i < WPROC_MAX; i++)
+			if (wp[i].gen == cur && wp[i].pid == 0 &&
+			    wp[i].respawn_at != 0 &&
 			    ploop.now_ms >= wp[i].respawn_at)
-				spawn(i);
+				spawn(&wp[i]);
+		check_draining();
+		if (gens[cur].g_ready && ploop.now_ms >= next_status_ms) {
+			next_status_ms = ploop.now_ms + STATUS_EVERY_MS;
+			send_status(0);
+		}
 	}
-	close_all(1);
+	for (i = 0; i < GEN_MAX; i++)
+		if (gens[i].g_used && (int)i != cur)
+			gen_free((int)i);
+	gen_free(cur);
 	log_info("stopped");
 	return 0;
 }

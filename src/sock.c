@@ -182,13 +182,75 @@ bind_tmp(struct gw_sock *s, const char *tmp, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Create the listening socket at the temporary name tmp in s->s_dirfd:
+ * bound under umask 0777, chowned and chmoded to lc, listening, and not
+ * yet reachable at the listener's path. On error the temporary name is
+ * gone and s->s_fd is closed.
+ */
+static int
+make_tmp(const struct listener_conf *lc, struct gw_sock *s, const char *tmp,
+    char *err, size_t errlen)
+{
+	/* A leftover temporary name is ours too: we hold the lock. */
+	if (check_existing(tmp, tmp, s->s_dirfd, err, errlen) == 1 &&
+	    unlinkat(s->s_dirfd, tmp, 0) == -1)
+		return fail(err, errlen, "unlink %s: %s", tmp, strerror(errno));
+	if ((s->s_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) == -1)
+		return fail(err, errlen, "socket: %s", strerror(errno));
+	if (bind_tmp(s, tmp, err, errlen) == -1)
+		goto bad;
+	if (fchownat(s->s_dirfd, tmp, lc->uid, lc->gid,
+	    AT_SYMLINK_NOFOLLOW) == -1) {
+		fail(err, errlen, "chown %s to %lu:%lu: %s", lc->path,
+		    (unsigned long)lc->uid, (unsigned long)lc->gid,
+		    strerror(errno));
+		goto bad_unlink;
+	}
+	if (fchmodat(s->s_dirfd, tmp, (mode_t)lc->mode, 0) == -1) {
+		fail(err, errlen, "chmod %s: %s", lc->path, strerror(errno));
+		goto bad_unlink;
+	}
+	if (listen(s->s_fd, SOCK_BACKLOG) == -1) {
+		fail(err, errlen, "listen %s: %s", lc->path, strerror(errno));
+		goto bad_unlink;
+	}
+	return 0;
+bad_unlink:
+	(void)unlinkat(s->s_dirfd, tmp, 0);
+bad:
+	(void)close(s->s_fd);
+	s->s_fd = -1;
+	return -1;
+}
+
+/* Atomic: the path is the old socket or the new one, never absent. */
+static int
+rename_in(struct gw_sock *s, const char *tmp, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (renameat(s->s_dirfd, tmp, s->s_dirfd, s->s_base) == -1) {
+		fail(err, errlen, "rename to %s: %s", s->s_path,
+		    strerror(errno));
+		(void)unlinkat(s->s_dirfd, tmp, 0);
+		return -1;
+	}
+	if (fstatat(s->s_dirfd, s->s_base, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return fail(err, errlen, "lstat %s: %s", s->s_path,
+		    strerror(errno));
+	s->s_dev = st.st_dev;
+	s->s_ino = st.st_ino;
+	return 0;
+}
+
 int
 sock_open(const struct listener_conf *lc, struct gw_sock *s, char *err,
     size_t errlen)
 {
 	char dir[POLICY_PATH_MAX], tmp[POLICY_PATH_MAX + 32];
 	const char *slash;
-	struct stat st;
 	int stale;
 
 	memset(s, 0, sizeof(*s));
@@ -211,52 +273,13 @@ sock_open(const struct listener_conf *lc, struct gw_sock *s, char *err,
 	    (stale = check_existing(s->s_base, lc->path, s->s_dirfd, err,
 	    errlen)) == -1)
 		goto bad;
-	/* A leftover temporary name is ours too: we hold the lock. */
 	(void)snprintf(tmp, sizeof(tmp), ".%s.tmp", s->s_base);
-	if (check_existing(tmp, tmp, s->s_dirfd, err, errlen) == 1 &&
-	    unlinkat(s->s_dirfd, tmp, 0) == -1) {
-		fail(err, errlen, "unlink %s: %s", tmp, strerror(errno));
+	if (make_tmp(lc, s, tmp, err, errlen) == -1 ||
+	    rename_in(s, tmp, err, errlen) == -1)
 		goto bad;
-	}
-	if ((s->s_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
-	    SOCK_NONBLOCK, 0)) == -1) {
-		fail(err, errlen, "socket: %s", strerror(errno));
-		goto bad;
-	}
-	if (bind_tmp(s, tmp, err, errlen) == -1)
-		goto bad;
-	if (fchownat(s->s_dirfd, tmp, lc->uid, lc->gid,
-	    AT_SYMLINK_NOFOLLOW) == -1) {
-		fail(err, errlen, "chown %s to %lu:%lu: %s", lc->path,
-		    (unsigned long)lc->uid, (unsigned long)lc->gid,
-		    strerror(errno));
-		goto bad_unlink;
-	}
-	if (fchmodat(s->s_dirfd, tmp, (mode_t)lc->mode, 0) == -1) {
-		fail(err, errlen, "chmod %s: %s", lc->path, strerror(errno));
-		goto bad_unlink;
-	}
-	if (listen(s->s_fd, SOCK_BACKLOG) == -1) {
-		fail(err, errlen, "listen %s: %s", lc->path, strerror(errno));
-		goto bad_unlink;
-	}
-	/* Atomic: the path is the old socket or the new one, never absent. */
-	if (renameat(s->s_dirfd, tmp, s->s_dirfd, s->s_base) == -1) {
-		fail(err, errlen, "rename to %s: %s", lc->path,
-		    strerror(errno));
-		goto bad_unlink;
-	}
-	if (fstatat(s->s_dirfd, s->s_base, &st, AT_SYMLINK_NOFOLLOW) == -1) {
-		fail(err, errlen, "lstat %s: %s", lc->path, strerror(errno));
-		goto bad;
-	}
-	s->s_dev = st.st_dev;
-	s->s_ino = st.st_ino;
 	if (stale)
 		log_info("%s: replaced a stale socket", lc->path);
 	return 0;
-bad_unlink:
-	(void)unlinkat(s->s_dirfd, tmp, 0);
 bad:
 	if (s->s_fd != -1)
 		(void)close(s->s_fd);
@@ -266,6 +289,58 @@ bad:
 		(void)close(s->s_dirfd);
 	s->s_fd = s->s_lockfd = s->s_dirfd = -1;
 	return -1;
+}
+
+int
+sock_prepare(const struct listener_conf *lc, const struct gw_sock *old,
+    struct gw_sock *s, char *err, size_t errlen)
+{
+	char tmp[POLICY_PATH_MAX + 32];
+
+	memset(s, 0, sizeof(*s));
+	s->s_fd = s->s_lockfd = -1;
+	if (old->s_abstract || old->s_inherited || old->s_dirfd == -1 ||
+	    old->s_lockfd == -1)
+		return fail(err, errlen, "%s: cannot be replaced", old->s_path);
+	gw_strlcpy(s->s_path, old->s_path, sizeof(s->s_path));
+	gw_strlcpy(s->s_base, old->s_base, sizeof(s->s_base));
+	s->s_dirfd = old->s_dirfd;	/* borrowed until sock_commit */
+	(void)snprintf(tmp, sizeof(tmp), ".%s.tmp", s->s_base);
+	if (make_tmp(lc, s, tmp, err, errlen) == -1) {
+		s->s_dirfd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+int
+sock_commit(struct gw_sock *s, struct gw_sock *old, char *err,
+    size_t errlen)
+{
+	char tmp[POLICY_PATH_MAX + 32];
+
+	(void)snprintf(tmp, sizeof(tmp), ".%s.tmp", s->s_base);
+	if (rename_in(s, tmp, err, errlen) == -1) {
+		sock_abort(s);
+		return -1;
+	}
+	/* The path is s's now: it takes the lock and the directory. */
+	s->s_lockfd = old->s_lockfd;
+	old->s_lockfd = old->s_dirfd = -1;
+	return 0;
+}
+
+void
+sock_abort(struct gw_sock *s)
+{
+	char tmp[POLICY_PATH_MAX + 32];
+
+	(void)snprintf(tmp, sizeof(tmp), ".%s.tmp", s->s_base);
+	if (s->s_dirfd != -1)
+		(void)unlinkat(s->s_dirfd, tmp, 0);
+	if (s->s_fd != -1)
+		(void)close(s->s_fd);
+	s->s_fd = s->s_dirfd = -1;	/* the directory is old's */
 }
 
 void
@@ -297,4 +372,78 @@ sock_close(struct gw_sock *s, int unlink_path)
 	if (s->s_dirfd != -1)
 		(void)close(s->s_dirfd);
 	s->s_lockfd = s->s_dirfd = -1;
+}
+
+int
+sock_check_inherited(int fd, char *path, size_t pathlen, char *err,
+    size_t errlen)
+{
+	struct sockaddr_un sun;
+	socklen_t alen = sizeof(sun), olen;
+	struct stat st;
+	size_t n;
+	int v;
+
+	if (fstat(fd, &st) == -1)
+		return fail(err, errlen, "fd %d: %s", fd, strerror(errno));
+	if (!S_ISSOCK(st.st_mode))
+		return fail(err, errlen, "fd %d is not a socket", fd);
+	olen = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &olen) == -1 ||
+	    v != SOCK_STREAM)
+		return fail(err, errlen, "fd %d is not a stream socket", fd);
+	olen = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &olen) == -1 ||
+	    v != 1)
+		return fail(err, errlen, "fd %d is not listening", fd);
+	memset(&sun, 0, sizeof(sun));
+	if (getsockname(fd, (struct sockaddr *)&sun, &alen) == -1)
+		return fail(err, errlen, "fd %d: getsockname: %s", fd,
+		    strerror(errno));
+	if (sun.sun_family != AF_UNIX || alen <= offsetof(struct sockaddr_un,
+	    sun_path) || alen > sizeof(sun))
+		return fail(err, errlen, "fd %d is not a bound Unix socket",
+		    fd);
+	n = alen - offsetof(struct sockaddr_un, sun_path);
+	if (sun.sun_path[0] == '\0') {
+		/* Abstract: "@name", length-delimited. */
+		if (n < 2 || n >= pathlen)
+			return fail(err, errlen, "fd %d: bad abstract name", fd);
+		path[0] = '@';
+		memcpy(path + 1, sun.sun_path + 1, n - 1);
+		path[n] = '\0';
+	} else {
+		n = strnlen(sun.sun_path, n);
+		if (n >= pathlen)
+			return fail(err, errlen, "fd %d: path too long", fd);
+		memcpy(path, sun.sun_path, n);
+		path[n] = '\0';
+	}
+	return 0;
+}
+
+int
+sock_adopt(int fd, const struct listener_conf *lc, struct gw_sock *s,
+    char *err, size_t errlen)
+{
+	char path[POLICY_PATH_MAX];
+	int fl;
+
+	memset(s, 0, sizeof(*s));
+	s->s_fd = s->s_lockfd = s->s_dirfd = -1;
+	if (sock_check_inherited(fd, path, sizeof(path), err, errlen) == -1)
+		return -1;
+	if (strcmp(path, lc->path) != 0)
+		return fail(err, errlen, "fd %d is bound to %s, not %s", fd,
+		    path, lc->path);
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		return fail(err, errlen, "fd %d: fcntl: %s", fd,
+		    strerror(errno));
+	s->s_fd = fd;
+	s->s_inherited = 1;
+	s->s_abstract = path[0] == '@';
+	gw_strlcpy(s->s_path, lc->path, sizeof(s->s_path));
+	return 0;
 }

@@ -29,6 +29,8 @@
 
 #define ACCEPT_BATCH	32
 #define TICK_MS		250
+#define DRAIN_GRACE_MS	100	/* accepted peers get their request read */
+#define DRAIN_ACCEPT_ROUNDS 64	/* of ACCEPT_BATCH, at drain start */
 
 static struct policy		 pol;
 static struct loop		 wloop;
@@ -37,6 +39,7 @@ static struct loop_ev		 ipc_ev;
 static volatile sig_atomic_t	 stop_requested;
 static int			 draining;
 static uint64_t			 drain_deadline;
+static uint64_t			 drain_conns_at; /* 0: conns told */
 static uint64_t			 accept_resume;	/* after EMFILE */
 static gid_t			 groups_small[64];
 static gid_t			 groups_big[65536];
@@ -105,7 +108,36 @@ map_metrics(void)
 	metrics_attach(m);
 }
 
-/* Fill peer from the kernel; -1 if the credentials are unavailable. */
+/*
+ * The peer's LSM label (SO_PEERSEC), for the logs only: empty where the
+ * kernel has no labelling LSM (ENOPROTOOPT) or the label does not fit.
+ * Bytes outside printable ASCII are shown as '?'.
+ */
+static char			 peer_label[256];
+
+static void
+peer_read_label(int fd)
+{
+	char raw[sizeof(peer_label)];
+	socklen_t len = sizeof(raw);
+	size_t i, n = 0;
+
+	peer_label[0] = '\0';
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERSEC, raw, &len) == -1 ||
+	    len == 0 || len > sizeof(raw))
+		return;		/* degrade silently */
+	for (i = 0; i < len && raw[i] != '\0' && n < sizeof(peer_label) - 1;
+	    i++)
+		peer_label[n++] = raw[i] > 0x20 && raw[i] < 0x7f ? raw[i] : '?';
+	peer_label[n] = '\0';
+}
+
+/*
+ * Fill peer from the kernel; -1 if the credentials are unavailable.
+ * SO_PEERPIDFD (Linux 6.5) is not taken: nothing here would use the
+ * descriptor, and holding one per connection costs a slot of the
+ * worker's RLIMIT_NOFILE.
+ */
 static int
 peer_read(int fd, struct peer *peer)
 {
@@ -113,12 +145,14 @@ peer_read(int fd, struct peer *peer)
 	socklen_t len = sizeof(uc);
 
 	memset(peer, 0, sizeof(*peer));
+	peer_label[0] = '\0';
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1 ||
 	    len != sizeof(uc))
 		return -1;
 	peer->pid = uc.pid;
 	peer->uid = uc.uid;
 	peer->gid = uc.gid;
+	peer_read_label(fd);
 	len = sizeof(groups_small);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups_small,
 	    &len) == 0) {
@@ -150,20 +184,23 @@ listener_pause(struct wlistener *wl, int pause)
 	wl->wl_paused = pause;
 }
 
+/*
+ * One line per denial: who (pid, uid, gid, LSM label when there is one),
+ * why, and where in the policy: the deciding rule's file:line, or the
+ * listener's for a default deny or a limit.
+ */
 static void
 log_denial(const struct wlistener *wl, const struct peer *peer, int which,
     const char *why)
 {
 	const struct listener_conf *lc = wl->wl_conf;
 
-	if (which >= 0)
-		log_warnx("%s: denied pid %ld uid %lu gid %lu: %s (line %u)",
-		    lc->name, (long)peer->pid, (unsigned long)peer->uid,
-		    (unsigned long)peer->gid, why, lc->rules[which].line);
-	else
-		log_warnx("%s: denied pid %ld uid %lu gid %lu: %s",
-		    lc->name, (long)peer->pid, (unsigned long)peer->uid,
-		    (unsigned long)peer->gid, why);
+	log_warnx("%s: denied pid %ld uid %lu gid %lu%s%s: %s (%s %.*s:%u)",
+	    lc->name, (long)peer->pid, (unsigned long)peer->uid,
+	    (unsigned long)peer->gid, peer_label[0] ? " label " : "",
+	    peer_label, why, which >= 0 ? "rule at" : "listener at",
+	    (int)sizeof(pol.file), pol.file,
+	    which >= 0 ? lc->rules[which].line : lc->line);
 }
 
 /* Decide one accepted peer and hand it to the connection layer. */
@@ -192,9 +229,11 @@ admit(struct wlistener *wl, int fd)
 		log_denial(wl, &peer, -1, "max_connections_per_uid reached");
 	} else {
 		uid_held = 1;
-		log_debug("%s: allowed pid %ld uid %lu gid %lu (line %u)",
-		    lc->name, (long)peer.pid, (unsigned long)peer.uid,
-		    (unsigned long)peer.gid, lc->rules[which].line);
+		log_debug("%s: allowed pid %ld uid %lu gid %lu%s%s "
+		    "(rule at %.*s:%u)", lc->name, (long)peer.pid,
+		    (unsigned long)peer.uid, (unsigned long)peer.gid,
+		    peer_label[0] ? " label " : "", peer_label,
+		    (int)sizeof(pol.file), pol.file, lc->rules[which].line);
 	}
 	in_max = CONN_IN_MAX;
 	if (lc->service == SVC_HTTP &&
@@ -250,6 +289,7 @@ listener_event(struct loop_ev *ev, uint32_t events)
 			}
 			fatal("%s: accept4", lc->name);
 		}
+		metrics_conn_accepted(wl->wl_idx);
 		admit(wl, fd);
 	}
 }
@@ -266,23 +306,39 @@ ipc_event(struct loop_ev *ev, uint32_t events)
 		_exit(0);	/* the parent is gone: so are we */
 }
 
+/*
+ * Stop accepting. First take what is already queued on each listener:
+ * after a reload renamed a new socket over this one nobody else will,
+ * and a peer left in its backlog would be reset. The connections are
+ * told to drain a little later (start of the loop), so that a peer
+ * accepted just now has its request read instead of being closed as
+ * idle.
+ */
 static void
 start_drain(void)
 {
-	size_t i;
+	size_t i, n;
+	int j;
 
 	draining = 1;
 	drain_deadline = wloop.now_ms + pol.shutdown_timeout_ms;
+	drain_conns_at = wloop.now_ms + (pol.shutdown_timeout_ms / 2 <
+	    DRAIN_GRACE_MS ? pol.shutdown_timeout_ms / 2 : DRAIN_GRACE_MS);
 	for (i = 0; i < pol.nlisteners; i++) {
 		struct wlistener *wl = &wls[i];
 
+		for (j = 0; j < DRAIN_ACCEPT_ROUNDS && !wl->wl_paused; j++) {
+			n = conn_count();
+			listener_event(&wl->wl_ev, 0);
+			if (conn_count() == n)
+				break;	/* queue empty (or full up) */
+		}
 		if (!wl->wl_paused)
 			(void)loop_del(&wloop, &wl->wl_ev);
 		/* The parent keeps its copy: clients wait in the backlog. */
 		(void)close(wl->wl_ev.fd);
 		wl->wl_closed = 1;
 	}
-	conn_drain_all();
 }
 
 static void
@@ -409,10 +465,16 @@ worker_main(int idx, int flags)
 	for (;;) {
 		if (stop_requested && !draining)
 			start_drain();
-		if (draining && (conn_count() == 0 ||
+		if (draining && drain_conns_at != 0 &&
+		    wloop.now_ms >= drain_conns_at) {
+			drain_conns_at = 0;
+			conn_drain_all();
+		}
+		if (draining && ((drain_conns_at == 0 && conn_count() == 0) ||
 		    wloop.now_ms >= drain_deadline))
 			exit(0);
-		if (loop_once(&wloop, TICK_MS) == -1)
+		if (loop_once(&wloop, draining && drain_conns_at != 0 ?
+		    10 : TICK_MS) == -1)
 			fatal("epoll_wait");
 		tick();
 	}
