@@ -2,6 +2,7 @@
 /* Connection life cycle shared by every service: buffers, timeouts, close. */
 #define _GNU_SOURCE	/* accept4, O_PATH, memfd_create, SO_PEERGROUPS */
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@ static size_t		 conn_n;
 
 static void	conn_event(struct loop_ev *, uint32_t);
 static void	conn_update(struct conn *);
+static int	conn_linger(struct conn *);
 
 void
 conn_setup(struct loop *l)
@@ -169,6 +171,47 @@ conn_read(struct conn *c)
 	return 0;
 }
 
+/*
+ * Lingering close (as nginx and Apache do): after a final answer, shut
+ * down our side and read and discard what the peer still sends, until
+ * its EOF, a byte budget or a short deadline. Closing with unread input
+ * would make the kernel reset the connection, and a client still
+ * writing its request (a peer denied at accept, a 401 before the body)
+ * would never read the answer. Returns 1 while lingering.
+ */
+static int
+conn_linger(struct conn *c)
+{
+	if (c->c_flags & CONN_LINGERING)
+		return 1;
+	if ((c->c_flags & (CONN_LINGER | CONN_EOF)) != CONN_LINGER)
+		return 0;
+	if (shutdown(c->c_ev.fd, SHUT_WR) == -1)
+		return 0;
+	c->c_flags |= CONN_LINGERING;
+	buf_free(&c->c_in);
+	conn_timeout(c, CONN_LINGER_MS);
+	return 1;
+}
+
+static void
+conn_discard(struct conn *c)
+{
+	uint8_t junk[4096];
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		n = read(c->c_ev.fd, junk, sizeof(junk));
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0 || (c->c_linger += (size_t)n) > CONN_LINGER_MAX) {
+			conn_close(c);
+			return;
+		}
+	}
+}
+
 /* Recompute interest; close when done. */
 static void
 conn_update(struct conn *c)
@@ -179,12 +222,14 @@ conn_update(struct conn *c)
 	if ((c->c_flags & (CONN_EOF | CONN_PENDING)) == CONN_EOF)
 		c->c_flags |= CONN_CLOSING;
 	if (buf_len(&c->c_out) == 0) {
-		if (c->c_flags & CONN_CLOSING) {
+		if ((c->c_flags & CONN_CLOSING) && !conn_linger(c)) {
 			conn_close(c);
 			return;
 		}
 	} else
 		mask |= EPOLLOUT;
+	if (c->c_flags & CONN_LINGERING)
+		mask = EPOLLIN;
 	if (conn_can_read(c))
 		mask |= EPOLLIN;
 	if (loop_set(conn_loop, &c->c_ev, mask) == -1) {
@@ -199,6 +244,11 @@ conn_event(struct loop_ev *ev, uint32_t events)
 	struct conn *c = (struct conn *)((char *)ev -
 	    offsetof(struct conn, c_ev));
 
+	if (c->c_flags & CONN_LINGERING) {
+		if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			conn_discard(c);
+		return;
+	}
 	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && conn_can_read(c)) {
 		if (conn_read(c) == -1) {
 			conn_close(c);

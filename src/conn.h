@@ -52,6 +52,8 @@ struct wlistener {
 #define CONN_READ_OFF	0x08	/* service paused reading */
 #define CONN_UID_HELD	0x10	/* counted against the per-uid cap */
 #define CONN_IDLE	0x40	/* no traffic since the last sweep */
+#define CONN_LINGER	0x80	/* close: half-close, drain input, close */
+#define CONN_LINGERING	0x100	/* doing that now */
 #define CONN_PENDING	0x20	/* input left unparsed: call input again
 				   once c_out drains below CONN_OUT_HIGH */
 
@@ -66,6 +68,7 @@ struct conn {
 	uid_t			 c_uid;
 	gid_t			 c_gid;
 	uint32_t		 c_flags;
+	uint32_t		 c_linger;	/* bytes discarded while lingering */
 	void			*c_svc;		/* service state */
 };
 
@@ -81,6 +84,8 @@ void	 conn_read_pause(struct conn *, int pause);
 #define CONN_IN_MAX	(64 * 1024)	/* input buffer cap */
 #define CONN_OUT_HIGH	(64 * 1024)	/* stop reading above this */
 #define CONN_READ_MAX	(64 * 1024)	/* bytes asked of one read() */
+#define CONN_LINGER_MS	2000		/* lingering close: at most this */
+#define CONN_LINGER_MAX	(1024 * 1024)	/* and at most this much input */
 
 void	 conn_setup(struct loop *);
 /* conn_new: take over fd (accepted, non-blocking); NULL on ENOMEM. */

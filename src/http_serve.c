@@ -112,7 +112,7 @@ respond_head(struct conn *c, int status, const char *ctype,
 	if (conn_write(c, h, (size_t)n) == -1)
 		return -1;
 	if (!keep_alive)
-		c->c_flags |= CONN_CLOSING;
+		c->c_flags |= CONN_CLOSING | CONN_LINGER;
 	return 0;
 }
 
@@ -270,29 +270,42 @@ reply_hello(struct conn *c, const struct http_request *req, struct hs *hs,
 	return 0;
 }
 
+/* Room for NGROUPS_MAX supplementary groups, asked for per request. */
+static gid_t	peer_groups[65536];
+
 static int
 reply_whoami(struct conn *c, struct hs *hs)
 {
-	gid_t groups[64];
-	socklen_t glen = sizeof(groups);
-	char body[64 * 12 + 128];
+	socklen_t glen = sizeof(peer_groups);
+	char num[64];
+	struct buf b;
 	size_t i, ng;
-	int n;
+	int n, r = 0;
 
 	/* Asked again here so that no connection carries the list around. */
-	if (getsockopt(c->c_ev.fd, SOL_SOCKET, SO_PEERGROUPS, groups,
+	if (getsockopt(c->c_ev.fd, SOL_SOCKET, SO_PEERGROUPS, peer_groups,
 	    &glen) == -1)
-		glen = 0;
+		return respond_error(c, 500, NULL, hs->head_method);
 	ng = glen / sizeof(gid_t);
-	n = snprintf(body, sizeof(body), "{\"pid\":%ld,\"uid\":%lu,"
-	    "\"gid\":%lu,\"groups\":[", (long)c->c_pid,
-	    (unsigned long)c->c_uid, (unsigned long)c->c_gid);
-	for (i = 0; i < ng && n > 0 && (size_t)n < sizeof(body) - 16; i++)
-		n += snprintf(body + n, sizeof(body) - (size_t)n, "%s%lu",
-		    i ? "," : "", (unsigned long)groups[i]);
-	n += snprintf(body + n, sizeof(body) - (size_t)n, "]}");
-	return respond(c, 200, "application/json", NULL, body, (size_t)n,
-	    hs->head_method, hs->keep_alive);
+	buf_init(&b, 16 * (ng + 8));
+	n = snprintf(num, sizeof(num), "{\"pid\":%ld,\"uid\":%lu,\"gid\":%lu,",
+	    (long)c->c_pid, (unsigned long)c->c_uid, (unsigned long)c->c_gid);
+	if (n < 0 || (size_t)n >= sizeof(num) || buf_append(&b, num, (size_t)n)
+	    != 0 || buf_append(&b, "\"groups\":[", 10) != 0)
+		r = -1;
+	for (i = 0; r == 0 && i < ng; i++) {
+		n = snprintf(num, sizeof(num), "%s%lu", i ? "," : "",
+		    (unsigned long)peer_groups[i]);
+		if (n < 0 || buf_append(&b, num, (size_t)n) != 0)
+			r = -1;
+	}
+	if (r == 0 && buf_append(&b, "]}", 2) != 0)
+		r = -1;
+	if (r == 0)
+		r = respond(c, 200, "application/json", NULL, buf_ptr(&b),
+		    buf_len(&b), hs->head_method, hs->keep_alive);
+	buf_free(&b);
+	return r;
 }
 
 static int
@@ -500,6 +513,14 @@ http_input(struct conn *c)
 	struct hs *hs = c->c_svc;
 	int r;
 
+	/* State only once a request begins: idle connections stay small. */
+	if (hs == NULL) {
+		if (buf_len(&c->c_in) == 0)
+			return 0;
+		if ((hs = calloc(1, sizeof(*hs))) == NULL)
+			return -1;
+		c->c_svc = hs;
+	}
 	limits_of(c, &lim);
 	while ((c->c_flags & CONN_CLOSING) == 0) {
 		if (buf_len(&c->c_out) >= CONN_OUT_HIGH) {
@@ -550,11 +571,7 @@ http_input(struct conn *c)
 static int
 http_open(struct conn *c)
 {
-	struct hs *hs;
-
-	if ((hs = calloc(1, sizeof(*hs))) == NULL)
-		return -1;
-	c->c_svc = hs;
+	c->c_svc = NULL;	/* allocated with the first request byte */
 	/* Authorization fields pass through c_in: zero it when freed. */
 	if (c->c_l->wl_conf->ntokens > 0)
 		c->c_in.b_wipe = 1;
