@@ -111,3 +111,21 @@ buf_consume(struct buf *b, size_t n)
 	if (b->b_len == 0)
 		b->b_off = 0;
 }
+
+void
+buf_swap(struct buf *a, struct buf *b)
+{
+	struct buf t = *a;
+
+	if (a->b_len > b->b_max || b->b_len > a->b_max)
+		abort();	/* broken invariant: would exceed a maximum */
+	a->b_data = b->b_data;
+	a->b_off = b->b_off;
+	a->b_len = b->b_len;
+	a->b_cap = b->b_cap;
+	b->b_data = t.b_data;
+	b->b_off = t.b_off;
+	b->b_len = t.b_len;
+	b->b_cap = t.b_cap;
+	a->b_wipe = b->b_wipe = a->b_wipe | b->b_wipe;
+}

@@ -64,5 +64,11 @@ void	 buf_commit(struct buf *, size_t n);
 int	 buf_append(struct buf *, const void *, size_t);
 /* buf_consume: drop n (<= buf_len) bytes from the front. */
 void	 buf_consume(struct buf *, size_t n);
+/*
+ * buf_swap: exchange the contents (storage included) of a and b, each
+ * keeping its own maximum; both are wiped on free if either was. The
+ * contents must fit: buf_len(a) <= b->b_max and buf_len(b) <= a->b_max.
+ */
+void	 buf_swap(struct buf *a, struct buf *b);
 
 #endif /* UDSGW_BUF_H */

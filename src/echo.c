@@ -106,9 +106,14 @@ echo_input(struct conn *c)
 	}
 	/* c_out's cap leaves room for a full c_in above the read mark. */
 	if ((n = buf_len(&c->c_in)) > 0) {
-		if (conn_write(c, buf_ptr(&c->c_in), n) == -1)
-			return -1;
-		buf_consume(&c->c_in, n);
+		if (buf_len(&c->c_out) == 0)
+			/* Zero copy: what was read is what gets written. */
+			buf_swap(&c->c_in, &c->c_out);
+		else {
+			if (conn_write(c, buf_ptr(&c->c_in), n) == -1)
+				return -1;
+			buf_consume(&c->c_in, n);
+		}
 		conn_timeout(c, c->c_l->wl_conf->lim.idle_timeout_ms);
 	}
 	if (c->c_flags & CONN_EOF)

@@ -180,6 +180,40 @@ test_recallocarray(void **state)
 	free(q);
 }
 
+static void
+test_swap(void **state)
+{
+	struct buf a, b;
+	uint8_t big[5000];
+
+	(void)state;
+	memset(big, 'b', sizeof(big));
+	buf_init(&a, 100);
+	buf_init(&b, 10000);
+	assert_int_equal(buf_append(&a, "abc", 3), 0);
+	buf_swap(&a, &b);
+	assert_int_equal(buf_len(&a), 0);
+	assert_int_equal(buf_len(&b), 3);
+	assert_memory_equal(buf_ptr(&b), "abc", 3);
+	assert_int_equal(a.b_max, 100);		/* maxima stay */
+	assert_int_equal(b.b_max, 10000);
+	/* b grows its borrowed storage up to its own maximum */
+	assert_int_equal(buf_append(&b, big, sizeof(big)), 0);
+	assert_int_equal(buf_len(&b), 5003);
+	buf_consume(&b, 5000);
+	/* and the large storage, swapped back, obeys a's maximum */
+	buf_swap(&a, &b);
+	assert_int_equal(buf_len(&a), 3);
+	assert_memory_equal(buf_ptr(&a), "bbb", 3);
+	assert_int_equal(buf_append(&a, big, 97), 0);
+	assert_int_equal(buf_append(&a, big, 1), GW_ERR_NOSPACE);
+	b.b_wipe = 1;
+	buf_swap(&a, &b);
+	assert_true(a.b_wipe && b.b_wipe);
+	buf_free(&a);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -192,6 +226,7 @@ main(void)
 		cmocka_unit_test(test_strtonum),
 		cmocka_unit_test(test_strlcpy),
 		cmocka_unit_test(test_recallocarray),
+		cmocka_unit_test(test_swap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
