@@ -201,15 +201,20 @@ make_tmp(const struct listener_conf *lc, struct gw_sock *s, const char *tmp,
 		return fail(err, errlen, "socket: %s", strerror(errno));
 	if (bind_tmp(s, tmp, err, errlen) == -1)
 		goto bad;
+	/*
+	 * Mode first, then owner: still root's, at a name nobody uses and
+	 * not listening, so no moment is unsafe, and the parent needs no
+	 * CAP_FOWNER to chmod a file it has already given away.
+	 */
+	if (fchmodat(s->s_dirfd, tmp, (mode_t)lc->mode, 0) == -1) {
+		fail(err, errlen, "chmod %s: %s", lc->path, strerror(errno));
+		goto bad_unlink;
+	}
 	if (fchownat(s->s_dirfd, tmp, lc->uid, lc->gid,
 	    AT_SYMLINK_NOFOLLOW) == -1) {
 		fail(err, errlen, "chown %s to %lu:%lu: %s", lc->path,
 		    (unsigned long)lc->uid, (unsigned long)lc->gid,
 		    strerror(errno));
-		goto bad_unlink;
-	}
-	if (fchmodat(s->s_dirfd, tmp, (mode_t)lc->mode, 0) == -1) {
-		fail(err, errlen, "chmod %s: %s", lc->path, strerror(errno));
 		goto bad_unlink;
 	}
 	if (listen(s->s_fd, SOCK_BACKLOG) == -1) {
