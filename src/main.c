@@ -210,10 +210,16 @@ cmd_hash_token(void)
 	}
 	len = strcspn(line, "\r\n");
 	line[len] = '\0';
-	if (len == 0 || token_sha256((const uint8_t *)line, len, d) != 0) {
-		fprintf(stderr, "uds-gateway: hash-token: %s\n", len == 0 ?
-		    "empty token" : "this build has no OpenSSL "
-		    "(WITH_OPENSSL=0)");
+	/* Refuse what no client could present (AUTH line, Bearer). */
+	if (!token_valid((const uint8_t *)line, len)) {
+		fprintf(stderr, "uds-gateway: hash-token: a token is 1 to %d "
+		    "visible ASCII characters without spaces\n", TOKEN_MAX);
+		explicit_bzero(line, sizeof(line));
+		return 1;
+	}
+	if (token_sha256((const uint8_t *)line, len, d) != 0) {
+		fprintf(stderr, "uds-gateway: hash-token: this build has no "
+		    "OpenSSL (WITH_OPENSSL=0)\n");
 		explicit_bzero(line, sizeof(line));
 		return 1;
 	}

@@ -181,7 +181,7 @@ child_exec(const struct wproc *w, int ipc)
 	const struct gen *g = &gens[w->gen];
 	int src[3 + POLICY_MAX_LISTENERS], tmp[3 + POLICY_MAX_LISTENERS];
 	char idx[16];
-	char *argv[6];
+	char *argv[7];
 	int n = 0, i, fd, argc = 0;
 	sigset_t set;
 
@@ -213,6 +213,8 @@ child_exec(const struct wproc *w, int ipc)
 	argv[argc++] = (char *)"uds-gateway-worker";
 	argv[argc++] = (char *)"--worker";
 	argv[argc++] = idx;
+	if (log_level() >= LOG_DEBUG)
+		argv[argc++] = (char *)"-d";
 	if (opts->worker_flags & WORKER_F_SECCOMP_DEBUG)
 		argv[argc++] = (char *)"--seccomp-debug";
 	if (opts->worker_flags & WORKER_F_NO_SECCOMP)

@@ -38,7 +38,6 @@ token_parse_hash(const char *p, size_t len, uint8_t out[POLICY_TOKEN_LEN])
 	return 0;
 }
 
-#define TOKEN_MAX	512	/* longest token we hash */
 
 /* token68-ish: visible ASCII without spaces. */
 static int
@@ -52,6 +51,12 @@ token_chars_ok(const uint8_t *p, size_t len)
 		if (p[i] <= 0x20 || p[i] >= 0x7f)
 			return 0;
 	return 1;
+}
+
+int
+token_valid(const uint8_t *p, size_t len)
+{
+	return token_chars_ok(p, len);
 }
 
 int

@@ -31,6 +31,12 @@ void	 token_init(void);
 int	 token_sha256(const uint8_t *p, size_t len,
 	    uint8_t out[POLICY_TOKEN_LEN]);
 /*
+ * token_valid: 1 if p[0..len) can be presented as a token: 1 to
+ * TOKEN_MAX visible ASCII bytes, no spaces. Pure.
+ */
+#define TOKEN_MAX	512
+int	 token_valid(const uint8_t *p, size_t len);
+/*
  * token_parse_auth_line: if line[0..len) is "AUTH <token>" (CR LF or LF
  * stripped by the caller), point *tok and *toklen at the token. Pure.
  * Returns 0 or GW_ERR_INVALID.

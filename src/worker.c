@@ -18,6 +18,7 @@
 #include "access.h"
 #include "conn.h"
 #include "echo.h"
+#include "http.h"
 #include "http_serve.h"
 #include "log.h"
 #include "loop.h"
@@ -237,8 +238,11 @@ admit(struct wlistener *wl, int fd)
 	}
 	in_max = CONN_IN_MAX;
 	if (lc->service == SVC_HTTP &&
-	    lc->lim.max_request_line + lc->lim.max_header_bytes + 4 > in_max)
-		in_max = lc->lim.max_request_line + lc->lim.max_header_bytes + 4;
+	    lc->lim.max_request_line + lc->lim.max_header_bytes +
+	    2 * HTTP_MAX_EMPTY_LINES > in_max)
+		/* a whole head at both limits, after skipped empty lines */
+		in_max = lc->lim.max_request_line + lc->lim.max_header_bytes +
+		    2 * HTTP_MAX_EMPTY_LINES;
 	/* Room for a whole input buffer above the read mark (see echo). */
 	out_max = in_max + CONN_OUT_HIGH;
 	if (lc->service == SVC_HTTP)
