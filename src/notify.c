@@ -18,29 +18,34 @@
 static struct sockaddr_un	notify_addr;
 static socklen_t		notify_len;
 
+socklen_t
+notify_parse_addr(const char *s, struct sockaddr_un *sun)
+{
+	size_t n = strlen(s);
+
+	if (n < 2 || (s[0] != '/' && s[0] != '@') ||
+	    n >= sizeof(sun->sun_path))
+		return 0;
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, s, n);
+	if (s[0] == '@')
+		sun->sun_path[0] = '\0';	/* abstract: a real NUL */
+	/* Abstract names are length-delimited; paths need no NUL either. */
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+}
+
 int
 notify_init(void)
 {
 	const char *p = getenv("NOTIFY_SOCKET");
-	size_t n;
 
 	if (p == NULL || *p == '\0')
 		return 0;
-	n = strlen(p);
-	if ((p[0] != '/' && p[0] != '@') || n >= sizeof(notify_addr.sun_path)) {
+	if ((notify_len = notify_parse_addr(p, &notify_addr)) == 0)
 		log_warnx("NOTIFY_SOCKET %s: unsupported address; ignored", p);
-		(void)unsetenv("NOTIFY_SOCKET");
-		return 0;
-	}
-	memset(&notify_addr, 0, sizeof(notify_addr));
-	notify_addr.sun_family = AF_UNIX;
-	memcpy(notify_addr.sun_path, p, n);
-	if (p[0] == '@')
-		notify_addr.sun_path[0] = '\0';	/* abstract: a real NUL */
-	/* Abstract names are length-delimited; paths need no NUL either. */
-	notify_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
 	(void)unsetenv("NOTIFY_SOCKET");
-	return 1;
+	return notify_len != 0;
 }
 
 int
