@@ -14,6 +14,6 @@ loadgen: $(B)/loadgen
 
 bench:
 	@sh scripts/deps.sh build
-	@sh bench/deps.sh
+	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all loadgen
 	B=$(B) bash bench/run.sh

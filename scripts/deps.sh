@@ -1,21 +1,33 @@
 #!/bin/sh
-# deps.sh build|test: install what uds-gateway needs, if anything is missing.
+# deps.sh build|test|bench: install what uds-gateway needs, if anything is
+# missing.
 # Debian/Ubuntu: apt-get; Fedora: dnf. Without root: name the packages.
 set -eu
 what=${1:-build}
 
 deb_build="build-essential pkg-config libseccomp-dev libcap-dev libssl-dev"
 deb_test="$deb_build libcmocka-dev socat curl nodejs nginx-light python3 clang libclang-rt-14-dev valgrind procps util-linux passwd systemd"
+deb_bench="nginx-light nodejs gnuplot-nox wrk"
 rpm_build="gcc make pkgconf-pkg-config libseccomp-devel libcap-devel openssl-devel"
 rpm_test="$rpm_build libcmocka-devel socat curl nodejs nginx python3 clang compiler-rt valgrind procps-ng util-linux"
 
 if command -v dpkg-query >/dev/null 2>&1; then
-	case $what in test) want=$deb_test ;; *) want=$deb_build ;; esac
+	case $what in
+	test) want=$deb_test ;;
+	bench) want=$deb_bench ;;
+	*) want=$deb_build ;;
+	esac
 	missing=
 	for p in $want; do
 		st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 		case $st in *" installed") ;; *) missing="$missing $p" ;; esac
 	done
+	# Any /usr/sbin/nginx, and a node from elsewhere (NodeSource, nvm),
+	# will do for the benchmark.
+	if [ "$what" = bench ]; then
+		[ -x /usr/sbin/nginx ] && missing=$(echo "$missing" | sed 's/ nginx-light//')
+		command -v node >/dev/null 2>&1 && missing=$(echo "$missing" | sed 's/ nodejs//')
+	fi
 	[ -z "$missing" ] && exit 0
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "deps: missing packages:$missing" >&2
