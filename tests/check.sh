@@ -109,15 +109,22 @@ for r in build/replay_fuzz_* build-asan/replay_fuzz_*; do
 	fi
 done
 
-step "system tests (root, real binary, real clients)"
-if [ "$(id -u)" -eq 0 ]; then
-	out=$(sh tests/system/run.sh 2>&1); rc=$?
+# run_tap LABEL CMD...: a suite printing "ok - ..."/"not ok - ..." lines;
+# a non-zero exit without a "not ok" line counts as one failure.
+run_tap() {
+	label=$1; shift
+	out=$("$@" 2>&1); rc=$?
 	printf '%s\n' "$out"
 	p=$(printf '%s\n' "$out" | grep -c '^ok ')
 	f=$(printf '%s\n' "$out" | grep -c '^not ok ')
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 	pass=$((pass + p)); fail=$((fail + f))
-	[ "$f" -eq 0 ] || failed_names="$failed_names system"
+	[ "$f" -eq 0 ] || failed_names="$failed_names $label"
+}
+
+step "system tests (root, real binary, real clients)"
+if [ "$(id -u)" -eq 0 ]; then
+	run_tap system sh tests/system/run.sh
 else
 	echo "system tests need root; run make check as root"
 	notok "system tests skipped: not root"
@@ -128,13 +135,7 @@ fi
 for x in tests/check.d/*.sh; do
 	[ -f "$x" ] || continue
 	step "$(sed -n 's/^# check.d: //p' "$x" | head -1) ($x)"
-	out=$(sh "$x" 2>&1); rc=$?
-	printf '%s\n' "$out"
-	p=$(printf '%s\n' "$out" | grep -c '^ok ')
-	f=$(printf '%s\n' "$out" | grep -c '^not ok ')
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-	pass=$((pass + p)); fail=$((fail + f))
-	[ "$f" -eq 0 ] || failed_names="$failed_names $x"
+	run_tap "$x" sh "$x"
 done
 
 echo
