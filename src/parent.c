@@ -59,6 +59,7 @@ struct gen {
 struct wproc {
 	struct loop_ev	 ev;		/* IPC socket */
 	pid_t		 pid;		/* 0: not running */
+	int		 status_fd;	/* its /proc/<pid>/status; -1: none */
 	int		 ready;
 	uint64_t	 respawn_at;	/* slot waiting for a restart */
 	int		 gen;		/* index in gens[]; -1: entry free */
@@ -174,6 +175,85 @@ make_shared(struct gen *g)
 	g->g_shm->nlisteners = (uint32_t)g->g_pol->nlisteners;
 }
 
+/*
+ * In the child, still with the parent's credentials: open our own
+ * /proc/self/status and hand it to the parent. It checks the worker's
+ * sandbox through this descriptor later, when /proc/<pid> may be hidden
+ * from it (ProtectProc=invisible: another uid, not dumpable, and no
+ * CAP_SYS_PTRACE); reading an open status file is not checked again.
+ */
+static void
+send_status_fd(int ipc)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} c;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *cm;
+	char tag = WORKER_MSG_STATUS_FD;
+	int fd;
+
+	if ((fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)) == -1)
+		_exit(127);
+	memset(&msg, 0, sizeof(msg));
+	memset(&c, 0, sizeof(c));
+	iov.iov_base = &tag;
+	iov.iov_len = 1;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = c.buf;
+	msg.msg_controllen = sizeof(c.buf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (sendmsg(ipc, &msg, MSG_NOSIGNAL) != 1)
+		_exit(127);
+	(void)close(fd);
+}
+
+/* The child's status descriptor, its first record on the IPC socket. */
+static int
+recv_status_fd(int ipc)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} c;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *cm;
+	char tag = 0;
+	ssize_t n;
+	int fd = -1;
+
+	memset(&msg, 0, sizeof(msg));
+	memset(&c, 0, sizeof(c));
+	iov.iov_base = &tag;
+	iov.iov_len = 1;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = c.buf;
+	msg.msg_controllen = sizeof(c.buf);
+	do {	/* blocking: the child sends it right after fork() */
+		n = recvmsg(ipc, &msg, MSG_CMSG_CLOEXEC);
+	} while (n == -1 && errno == EINTR);
+	cm = CMSG_FIRSTHDR(&msg);
+	if (n == 1 && cm != NULL && cm->cmsg_level == SOL_SOCKET &&
+	    cm->cmsg_type == SCM_RIGHTS &&
+	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	if (fd != -1 && (tag != WORKER_MSG_STATUS_FD ||
+	    (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))) {
+		(void)close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 /* In the child: put every descriptor where the worker expects it. */
 static void
 child_exec(const struct wproc *w, int ipc)
@@ -185,6 +265,7 @@ child_exec(const struct wproc *w, int ipc)
 	int n = 0, i, fd, argc = 0;
 	sigset_t set;
 
+	send_status_fd(ipc);
 	src[n++] = ipc;
 	src[n++] = g->g_policy_fd;
 	src[n++] = g->g_metrics_fd;
@@ -241,6 +322,8 @@ spawn(struct wproc *w)
 		child_exec(w, sv[1]);
 	if (close(sv[1]) == -1)
 		fatal("close");
+	/* -1 if the child died first; its worker_ready() then fails. */
+	w->status_fd = recv_status_fd(sv[0]);
 	w->pid = pid;
 	w->ready = 0;
 	w->respawn_at = 0;
@@ -266,6 +349,7 @@ gen_spawn(int gi)
 			fatalx("no free worker entry");	/* GEN_MAX bounds it */
 		memset(&wp[j], 0, sizeof(wp[j]));
 		wp[j].ev.fd = -1;
+		wp[j].status_fd = -1;
 		wp[j].gen = gi;
 		wp[j].slot = i;
 		spawn(&wp[j]);
@@ -373,14 +457,14 @@ check_ready(void)
 		log_warn("sd_notify");
 }
 
-/* The worker says it is sandboxed: believe /proc, not the worker. */
+/* The worker says it is sandboxed: believe its /proc status, not it. */
 static void
 worker_ready(struct wproc *w)
 {
 	const struct policy *p = gens[w->gen].g_pol;
 	char why[256];
 
-	if (privdrop_verify_status(w->pid, p->uid, p->gid, why,
+	if (privdrop_verify_status(w->status_fd, p->uid, p->gid, why,
 	    sizeof(why)) == -1) {
 		if (geteuid() == 0 && !(opts->worker_flags &
 		    WORKER_F_NO_SECCOMP))
@@ -453,6 +537,10 @@ wproc_release(struct wproc *w)
 		(void)loop_del(&ploop, &w->ev);
 		(void)close(w->ev.fd);
 		w->ev.fd = -1;
+	}
+	if (w->status_fd != -1) {
+		(void)close(w->status_fd);	/* read-only */
+		w->status_fd = -1;
 	}
 	w->pid = 0;
 }
@@ -1015,6 +1103,7 @@ parent_run(struct policy *p, const struct parent_opts *o)
 	for (i = 0; i < WPROC_MAX; i++) {
 		wp[i].gen = -1;
 		wp[i].ev.fd = -1;
+		wp[i].status_fd = -1;
 	}
 	(void)notify_init();
 	if (activation_init(&act) == -1)

@@ -414,46 +414,40 @@ check_status(const char *buf, uid_t uid, gid_t gid, char *why, size_t whylen)
 }
 
 int
-privdrop_verify_status(pid_t pid, uid_t uid, gid_t gid, char *why,
-    size_t whylen)
+privdrop_verify_status(int fd, uid_t uid, gid_t gid, char *why, size_t whylen)
 {
-	char path[64], buf[16384];
+	char buf[16384];
 	size_t off = 0;
 	ssize_t r;
-	int fd = -1, ret = -1;
 
 	setwhy(why, whylen, "%s", "");
-	if (pid <= 0) {
-		setwhy(why, whylen, "bad pid %ld", (long)pid);
-		return -1;
-	}
-	(void)snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		setwhy(why, whylen, "%s: %s", path, strerror(errno));
+	if (fd < 0) {
+		setwhy(why, whylen, "no /proc status descriptor");
 		return -1;
 	}
 	while (off < sizeof(buf) - 1) {
-		r = read(fd, buf + off, sizeof(buf) - 1 - off);
+		/* pread: a seq_file regenerates its text at offset 0. */
+		r = pread(fd, buf + off, sizeof(buf) - 1 - off, (off_t)off);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
-			setwhy(why, whylen, "%s: %s", path, strerror(errno));
-			goto out;
+			setwhy(why, whylen, "/proc status: %s",
+			    strerror(errno));
+			return -1;
 		}
 		if (r == 0)
 			break;
 		off += (size_t)r;
 	}
+	if (off == 0) {
+		/* The process is gone (the kernel says ESRCH or nothing). */
+		setwhy(why, whylen, "/proc status: empty, process gone");
+		return -1;
+	}
 	if (off == sizeof(buf) - 1) {
-		setwhy(why, whylen, "%s: too long", path);
-		goto out;
+		setwhy(why, whylen, "/proc status: too long");
+		return -1;
 	}
 	buf[off] = '\0';
-	if (check_status(buf, uid, gid, why, whylen) == -1)
-		goto out;
-	/* success */
-	ret = 0;
- out:
-	(void)close(fd);	/* read-only */
-	return ret;
+	return check_status(buf, uid, gid, why, whylen);
 }

@@ -57,13 +57,15 @@ void	 privdrop_apply(const struct privdrop *pd);
 void	 privdrop_close_fds_except(const int *keep, size_t n);
 
 /*
- * privdrop_verify_status: read /proc/<pid>/status and check that the
- * process is fully demoted: Uid and Gid (all four fields) equal uid and
+ * privdrop_verify_status: read the /proc/<pid>/status file open at fd
+ * (from offset 0, so the same descriptor can be checked again; opened
+ * before the process changed uid, it stays readable when /proc/<pid> is
+ * hidden from the caller) and check that the process is fully demoted: Uid and Gid (all four fields) equal uid and
  * gid, Groups empty or just gid, CapInh/CapPrm/CapEff/CapBnd/CapAmb all
  * zero, NoNewPrivs 1 and Seccomp 2 (filter). Returns 0, or -1 with a
  * reason in why (always NUL-terminated if whylen > 0). Does not log.
  */
-int	 privdrop_verify_status(pid_t pid, uid_t uid, gid_t gid, char *why,
+int	 privdrop_verify_status(int fd, uid_t uid, gid_t gid, char *why,
 	    size_t whylen);
 
 #endif /* UDSGW_PRIVDROP_H */

@@ -13,6 +13,8 @@
 
 /* Records a worker sends on WORKER_FD_IPC; log records start with '0'-'7'. */
 #define WORKER_MSG_READY	'R'	/* sandbox in place, serving */
+/* From the forked child before exec: its /proc/self/status (SCM_RIGHTS). */
+#define WORKER_MSG_STATUS_FD	'S'
 
 /* Root only: the empty, root-owned directory workers chroot into. */
 #define GW_CHROOT_DIR		"/run/uds-gateway/empty"

@@ -88,13 +88,12 @@ fi
 
 # --- the unit, offline ---------------------------------------------------
 # Exposure: the parent must be root with six capabilities, chroot() and
-# @privileged calls for its workers, and /proc access to verify them;
-# 1.7 is the floor of this design (SECURITY.md, "The systemd unit, step
-# by step"). The threshold catches any loosening.
-out=$(systemd-analyze security --offline=true --threshold=17 \
+# @privileged calls for its workers; 1.5 is the floor of this design and
+# the issue's limit (SECURITY.md, "The systemd unit, step by step").
+out=$(systemd-analyze security --offline=true --threshold=15 \
     packaging/systemd/uds-gateway.service 2>&1); rc=$?
 lvl=$(printf '%s\n' "$out" | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
-check "systemd-analyze security: exposure ${lvl:-?} <= 1.7" test "$rc" -eq 0
+check "systemd-analyze security: exposure ${lvl:-?} <= 1.5" test "$rc" -eq 0
 
 # --- install, check, run by hand, purge ----------------------------------
 if [ -z "$DEB" ]; then

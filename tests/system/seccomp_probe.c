@@ -50,7 +50,8 @@
  *   check         sandbox_check_table(): exit 0 if every name resolves
  *   print         sandbox_print(stdout)
  *   verify PID UID GID
- *                 privdrop_verify_status(): exit 0, or print why, exit 1
+ *                 privdrop_verify_status() on /proc/PID/status: exit 0,
+ *                 or print why, exit 1
  */
 
 static const char *const filtered_modes[] = {
@@ -285,12 +286,22 @@ main(int argc, char **argv)
 		return fflush(stdout) == 0 ? 0 : 1;
 	}
 	if (strcmp(argv[0], "verify") == 0) {
+		char path[64];
+		int fd, r;
+
 		if (argc != 4)
 			usage();
-		if (privdrop_verify_status((pid_t)number(argv[1], INT_MAX),
-		    (uid_t)number(argv[2], UINT_MAX - 1),
-		    (gid_t)number(argv[3], UINT_MAX - 1), why,
-		    sizeof(why)) == -1) {
+		(void)snprintf(path, sizeof(path), "/proc/%ld/status",
+		    number(argv[1], INT_MAX));
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+			printf("not demoted: %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+		r = privdrop_verify_status(fd, (uid_t)number(argv[2],
+		    UINT_MAX - 1), (gid_t)number(argv[3], UINT_MAX - 1), why,
+		    sizeof(why));
+		(void)close(fd);
+		if (r == -1) {
 			printf("not demoted: %s\n", why);
 			return 1;
 		}
