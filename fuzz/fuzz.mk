@@ -41,7 +41,11 @@ COV_CFLAGS	= $(FUZZ_BASE) -O0 -fprofile-instr-generate -fcoverage-mapping
 # Per harness: the dictionary and the parser file(s) coverage is shown for.
 fuzz_dict	= $(firstword $(wildcard fuzz/$(1).dict) \
 		  $(if $(filter chunked,$(1)),fuzz/http.dict))
-fuzz_parser	= $(if $(filter chunked,$(1)),src/http.c,$(wildcard src/$(1).c))
+fuzz_parser	= $(if $(filter chunked,$(1)),src/http.c, \
+		  $(if $(filter policy,$(1)),$(FUZZ_POLICY_SRCS), \
+		  $(wildcard src/$(1).c)))
+# The policy parser and printer span several files (not policy_resolve.c).
+FUZZ_POLICY_SRCS = src/policy.c src/policy_print.c
 
 .PHONY: fuzz fuzz-run fuzz-cov fuzz-merge fuzz-clean
 .PHONY: $(FUZZ_NAMES:%=fuzz-run-%) $(FUZZ_NAMES:%=fuzz-merge-%)
@@ -100,12 +104,13 @@ fuzz-cov: $(COV_BINS)
 	        $(B)/fuzz/cov/$$n.profraw; \
 	done
 	@for n in $(FUZZ_NAMES); do \
-	    case $$n in chunked) p=src/http.c ;; *) p=src/$$n.c ;; esac; \
-	    [ -f $$p ] && [ -f $(B)/fuzz/cov/$$n.profdata ] || continue; \
+	    case $$n in chunked) p=src/http.c ;; \
+	        policy) p='$(FUZZ_POLICY_SRCS)' ;; *) p=src/$$n.c ;; esac; \
+	    [ -f $${p%% *} ] && [ -f $(B)/fuzz/cov/$$n.profdata ] || continue; \
 	    $(LLVM_COV) report $(B)/fuzz/cov/fuzz_$$n \
 	        -instr-profile=$(B)/fuzz/cov/$$n.profdata $$p \
 	        >$(B)/fuzz/cov/$$n.txt; \
-	    awk -v n=$$n -v p=$$p '$$1 == "TOTAL" { printf "fuzz-cov %-10s %-16s lines %s (%s of %s missed), functions %s, branches %s\n", n, p, $$10, $$9, $$8, $$7, $$13 }' $(B)/fuzz/cov/$$n.txt; \
+	    awk -v n=$$n -v p="$$p" '$$1 == "TOTAL" { printf "fuzz-cov %-10s %-16s lines %s (%s of %s missed), functions %s, branches %s\n", n, p, $$10, $$9, $$8, $$7, $$13 }' $(B)/fuzz/cov/$$n.txt; \
 	done
 	@if [ -f $(B)/fuzz/cov/http.profraw ] && [ -f $(B)/fuzz/cov/chunked.profraw ]; then \
 	    $(LLVM_PROFDATA) merge -sparse -o $(B)/fuzz/cov/http+chunked.profdata \

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "policy_int.h"
 #include "token.h"
 
 /* The Makefile passes 0 or 1; without it, fail closed and refuse tokens. */
@@ -31,18 +32,6 @@ struct line {
 	struct tok	 t[MAXTOK];
 };
 
-enum { S_GLOBAL, S_LISTENER };
-enum { V_CUSTOM, V_NUM, V_DUR, V_SIZE, V_BOOL };
-
-enum keyid {
-	K_USER, K_WORKERS, K_NOFILE, K_SHUTDOWN,
-	K_PATH, K_SERVICE, K_OWNER, K_GROUP, K_MODE, K_AWW,
-	K_ALLOW, K_DENY, K_TOKEN, K_METRICS,
-	K_MAXCONN, K_MAXCONNUID, K_IDLE, K_HDRTO, K_BODYTO,
-	K_MAXRL, K_MAXHB, K_MAXHDRS, K_MAXBODY,
-	NKEYS
-};
-
 /* Where a key and its first value were written (line 0: not yet). */
 struct seen {
 	struct srcpos	 key;
@@ -59,22 +48,6 @@ struct pstate {
 	unsigned int		 toklines[POLICY_MAX_TOKENS];
 };
 
-struct keydef;
-typedef int keyfn(struct pstate *, const struct line *,
-    const struct keydef *);
-
-struct keydef {
-	const char	*name;
-	int		 scope;
-	int		 type;
-	int		 repeat;
-	uint64_t	 min;
-	uint64_t	 max;
-	size_t		 off;	/* in struct policy or struct listener_conf */
-	size_t		 width;	/* of an unsigned field; V_BOOL is an int */
-	keyfn		*fn;	/* V_CUSTOM only */
-};
-
 static keyfn k_user, k_workers, k_path, k_service, k_owner, k_group;
 static keyfn k_mode, k_rule, k_token;
 
@@ -84,7 +57,7 @@ static keyfn k_mode, k_rule, k_token;
 			    sizeof(((struct listener_conf *)0)->f), NULL
 #define CUSTOM(fn)	0, 0, fn
 
-static const struct keydef keys[NKEYS] = {
+const struct keydef policy_keys[NKEYS] = {
 	[K_USER] = { "user", S_GLOBAL, V_CUSTOM, 0, 0, 0, CUSTOM(k_user) },
 	[K_WORKERS] = { "workers", S_GLOBAL, V_CUSTOM, 0, 0, 0,
 	    CUSTOM(k_workers) },
@@ -185,16 +158,11 @@ tonum(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out)
 }
 
 /* A number followed by a unit from a table; the product in [min, max]. */
-struct unit {
-	const char	*sfx;
-	uint64_t	 mul;
-};
-
-static const struct unit dur_units[] = {
+const struct unit policy_dur_units[] = {
 	{ "ms", 1 }, { "s", 1000 }, { "m", 60 * 1000 }, { "h", 3600 * 1000 },
 	{ NULL, 0 }
 };
-static const struct unit size_units[] = {
+const struct unit policy_size_units[] = {
 	{ "", 1 }, { "K", 1024 }, { "M", 1024 * 1024 },
 	{ "G", 1024 * 1024 * 1024 }, { NULL, 0 }
 };
@@ -225,8 +193,8 @@ tounit(const struct tok *t, const struct unit *u, uint64_t min,
 }
 
 /* Print v with the largest unit that divides it exactly. */
-static const char *
-fmtunit(char *buf, size_t len, uint64_t v, const struct unit *u)
+const char *
+policy_fmtunit(char *buf, size_t len, uint64_t v, const struct unit *u)
 {
 	const struct unit *best = u;
 
@@ -485,7 +453,7 @@ k_rule(struct pstate *st, const struct line *ln, const struct keydef *kd)
 		    POLICY_MAX_RULES);
 	ru = &l->rules[l->nrules];
 	memset(ru, 0, sizeof(*ru));
-	ru->allow = kd == &keys[K_ALLOW];
+	ru->allow = kd == &policy_keys[K_ALLOW];
 	ru->line = ln->no;
 	if (tokeq(w, "any")) {
 		if ((r = want(st, ln, 2)) != 0)
@@ -582,21 +550,25 @@ k_value(struct pstate *st, const struct line *ln, const struct keydef *kd)
 			    (unsigned long long)kd->max, TOKSHOW(t));
 		break;
 	case V_DUR:
-		if (tounit(t, dur_units, kd->min, kd->max, &v) != 0)
+		if (tounit(t, policy_dur_units, kd->min, kd->max, &v) != 0)
 			return err(st, ln->no, t->col, "'%s' must be a "
 			    "duration from %s to %s (a number and ms, s, m or "
 			    "h), not '%.*s%s'", kd->name,
-			    fmtunit(a, sizeof(a), kd->min, dur_units),
-			    fmtunit(b, sizeof(b), kd->max, dur_units),
+			    policy_fmtunit(a, sizeof(a), kd->min,
+			    policy_dur_units),
+			    policy_fmtunit(b, sizeof(b), kd->max,
+			    policy_dur_units),
 			    TOKSHOW(t));
 		break;
 	case V_SIZE:
-		if (tounit(t, size_units, kd->min, kd->max, &v) != 0)
+		if (tounit(t, policy_size_units, kd->min, kd->max, &v) != 0)
 			return err(st, ln->no, t->col, "'%s' must be a size "
 			    "from %s to %s (bytes, or with K, M or G), "
 			    "not '%.*s%s'", kd->name,
-			    fmtunit(a, sizeof(a), kd->min, size_units),
-			    fmtunit(b, sizeof(b), kd->max, size_units),
+			    policy_fmtunit(a, sizeof(a), kd->min,
+			    policy_size_units),
+			    policy_fmtunit(b, sizeof(b), kd->max,
+			    policy_size_units),
 			    TOKSHOW(t));
 		break;
 	case V_BOOL:
@@ -714,7 +686,7 @@ check_listener(struct pstate *st)
 			if (s->key.line != 0)
 				return err(st, s->key.line, s->key.col, "'%s' "
 				    "has no effect on abstract socket '%s'",
-				    keys[fsonly[i]].name, l->path);
+				    policy_keys[fsonly[i]].name, l->path);
 		}
 		for (i = 0; l->ntokens == 0 && i < l->nrules; i++)
 			if (l->rules[i].allow && l->rules[i].kind == RULE_ANY)
@@ -775,8 +747,8 @@ statement(struct pstate *st, const struct line *ln)
 		return err(st, ln->no, k->col, "'{' must be on the same line "
 		    "as 'listener NAME'");
 	for (i = 0; i < NKEYS && kd == NULL; i++)
-		if (tokeq(k, keys[i].name))
-			kd = &keys[i];
+		if (tokeq(k, policy_keys[i].name))
+			kd = &policy_keys[i];
 	if (kd == NULL && st->cur != NULL)
 		return err(st, ln->no, k->col, "unknown key '%.*s%s' in "
 		    "listener '%s'", TOKSHOW(k), st->cur->name);
@@ -790,7 +762,7 @@ statement(struct pstate *st, const struct line *ln)
 	if (kd->scope == S_LISTENER && st->cur == NULL)
 		return err(st, ln->no, k->col, "'%s' is only allowed inside "
 		    "a listener block", kd->name);
-	s = (st->cur != NULL ? st->lseen : st->gseen) + (kd - keys);
+	s = (st->cur != NULL ? st->lseen : st->gseen) + (kd - policy_keys);
 	if (!kd->repeat && s->key.line != 0)
 		return err(st, ln->no, k->col, "duplicate key '%s' (first set "
 		    "at line %u)", kd->name, s->key.line);
@@ -939,118 +911,4 @@ policy_format_diag(const char *name, const struct gw_diag *d, char *buf,
 		    d->msg);
 	if (n < 0)
 		buf[0] = '\0';
-}
-
-const char *
-policy_service_name(int svc)
-{
-	switch (svc) {
-	case SVC_ECHO:
-		return "echo";
-	case SVC_HTTP:
-		return "http";
-	default:
-		return "none";
-	}
-}
-
-/* Print the table-driven keys of one scope (no allow_world_writable on @). */
-static void
-print_values(FILE *fp, const char *indent, int scope, const void *base,
-    int abstract)
-{
-	const struct keydef *kd;
-	const char *b = base;
-	char s[32];
-	uint64_t v;
-	uint32_t v32;
-	int bv;
-
-	for (kd = keys; kd < keys + NKEYS; kd++) {
-		if (kd->scope != scope || kd->type == V_CUSTOM ||
-		    (abstract && kd == &keys[K_AWW]))
-			continue;
-		if (kd->type == V_BOOL) {
-			memcpy(&bv, b + kd->off, sizeof(bv));
-			fprintf(fp, "%s%s %s\n", indent, kd->name,
-			    bv ? "yes" : "no");
-			continue;
-		}
-		if (kd->width == sizeof(uint64_t)) {
-			memcpy(&v, b + kd->off, sizeof(v));
-		} else {
-			memcpy(&v32, b + kd->off, sizeof(v32));
-			v = v32;
-		}
-		if (kd->type == V_DUR)
-			fmtunit(s, sizeof(s), v, dur_units);
-		else if (kd->type == V_SIZE)
-			fmtunit(s, sizeof(s), v, size_units);
-		else
-			(void)snprintf(s, sizeof(s), "%llu",
-			    (unsigned long long)v);
-		fprintf(fp, "%s%s %s\n", indent, kd->name, s);
-	}
-}
-
-static void
-print_listener(FILE *fp, const struct listener_conf *l)
-{
-	const struct rule *ru;
-	size_t i, j;
-	int abstract = l->path[0] == '@';
-
-	fprintf(fp, "\nlistener %s {\n\tpath %s\n\tservice %s\n", l->name,
-	    l->path, policy_service_name(l->service));
-	if (!abstract) {
-		if (l->owner[0] != '\0')
-			fprintf(fp, "\towner %s\n", l->owner);
-		else
-			fprintf(fp, "\t# owner: the daemon's user\n");
-		if (l->group[0] != '\0')
-			fprintf(fp, "\tgroup %s\n", l->group);
-		else
-			fprintf(fp, "\t# group: the daemon's group\n");
-		fprintf(fp, "\tmode %04o\n", (unsigned int)l->mode);
-	}
-	for (i = 0; i < l->nrules; i++) {
-		ru = &l->rules[i];
-		fprintf(fp, "\t%s ", ru->allow ? "allow" : "deny");
-		if (ru->kind == RULE_ANY)
-			fprintf(fp, "any\n");
-		else if (ru->kind == RULE_GROUP)
-			fprintf(fp, "group %s\n", ru->name);
-		else if (ru->by_name)
-			fprintf(fp, "user %s\n", ru->name);
-		else
-			fprintf(fp, "uid %lu\n", (unsigned long)ru->id);
-	}
-	for (i = 0; i < l->ntokens; i++) {
-		fprintf(fp, "\ttoken sha256:");
-		for (j = 0; j < POLICY_TOKEN_LEN; j++)
-			fprintf(fp, "%02x", l->tokens[i][j]);
-		fprintf(fp, "\n");
-	}
-	print_values(fp, "\t", S_LISTENER, l, abstract);
-	fprintf(fp, "}\n");
-}
-
-void
-policy_print(FILE *fp, const struct policy *p)
-{
-	size_t i;
-
-	fprintf(fp, "# uds-gateway effective policy\n");
-	if (p->user[0] != '\0')
-		fprintf(fp, "user %s\n", p->user);
-	else
-		fprintf(fp, "# user: nobody when started as root, "
-		    "else the invoking user\n");
-	if (p->workers == 0)
-		fprintf(fp, "workers auto\n");
-	else
-		fprintf(fp, "workers %lu\n", (unsigned long)p->workers);
-	print_values(fp, "", S_GLOBAL, p, 0);
-	for (i = 0; i < p->nlisteners && i < POLICY_MAX_LISTENERS; i++)
-		print_listener(fp, &p->listeners[i]);
 }

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: ISC */
+/* Print the effective policy in policy syntax (uds-gateway -t). */
+#include <stdio.h>
+#include <string.h>
+
+#include "policy.h"
+#include "policy_int.h"
+
+const char *
+policy_service_name(int svc)
+{
+	switch (svc) {
+	case SVC_ECHO:
+		return "echo";
+	case SVC_HTTP:
+		return "http";
+	default:
+		return "none";
+	}
+}
+
+/* Print the table-driven keys of one scope (no allow_world_writable on @). */
+static void
+print_values(FILE *fp, const char *indent, int scope, const void *base,
+    int abstract)
+{
+	const struct keydef *kd;
+	const char *b = base;
+	char s[32];
+	uint64_t v;
+	uint32_t v32;
+	int bv;
+
+	for (kd = policy_keys; kd < policy_keys + NKEYS; kd++) {
+		if (kd->scope != scope || kd->type == V_CUSTOM ||
+		    (abstract && kd == &policy_keys[K_AWW]))
+			continue;
+		if (kd->type == V_BOOL) {
+			memcpy(&bv, b + kd->off, sizeof(bv));
+			fprintf(fp, "%s%s %s\n", indent, kd->name,
+			    bv ? "yes" : "no");
+			continue;
+		}
+		if (kd->width == sizeof(uint64_t)) {
+			memcpy(&v, b + kd->off, sizeof(v));
+		} else {
+			memcpy(&v32, b + kd->off, sizeof(v32));
+			v = v32;
+		}
+		if (kd->type == V_DUR)
+			policy_fmtunit(s, sizeof(s), v, policy_dur_units);
+		else if (kd->type == V_SIZE)
+			policy_fmtunit(s, sizeof(s), v, policy_size_units);
+		else
+			(void)snprintf(s, sizeof(s), "%llu",
+			    (unsigned long long)v);
+		fprintf(fp, "%s%s %s\n", indent, kd->name, s);
+	}
+}
+
+static void
+print_listener(FILE *fp, const struct listener_conf *l)
+{
+	const struct rule *ru;
+	size_t i, j;
+	int abstract = l->path[0] == '@';
+
+	fprintf(fp, "\nlistener %s {\n\tpath %s\n\tservice %s\n", l->name,
+	    l->path, policy_service_name(l->service));
+	if (!abstract) {
+		if (l->owner[0] != '\0')
+			fprintf(fp, "\towner %s\n", l->owner);
+		else
+			fprintf(fp, "\t# owner: the daemon's user\n");
+		if (l->group[0] != '\0')
+			fprintf(fp, "\tgroup %s\n", l->group);
+		else
+			fprintf(fp, "\t# group: the daemon's group\n");
+		fprintf(fp, "\tmode %04o\n", (unsigned int)l->mode);
+	}
+	for (i = 0; i < l->nrules; i++) {
+		ru = &l->rules[i];
+		fprintf(fp, "\t%s ", ru->allow ? "allow" : "deny");
+		if (ru->kind == RULE_ANY)
+			fprintf(fp, "any\n");
+		else if (ru->kind == RULE_GROUP)
+			fprintf(fp, "group %s\n", ru->name);
+		else if (ru->by_name)
+			fprintf(fp, "user %s\n", ru->name);
+		else
+			fprintf(fp, "uid %lu\n", (unsigned long)ru->id);
+	}
+	for (i = 0; i < l->ntokens; i++) {
+		fprintf(fp, "\ttoken sha256:");
+		for (j = 0; j < POLICY_TOKEN_LEN; j++)
+			fprintf(fp, "%02x", l->tokens[i][j]);
+		fprintf(fp, "\n");
+	}
+	print_values(fp, "\t", S_LISTENER, l, abstract);
+	fprintf(fp, "}\n");
+}
+
+void
+policy_print(FILE *fp, const struct policy *p)
+{
+	size_t i;
+
+	fprintf(fp, "# uds-gateway effective policy\n");
+	if (p->user[0] != '\0')
+		fprintf(fp, "user %s\n", p->user);
+	else
+		fprintf(fp, "# user: nobody when started as root, "
+		    "else the invoking user\n");
+	if (p->workers == 0)
+		fprintf(fp, "workers auto\n");
+	else
+		fprintf(fp, "workers %lu\n", (unsigned long)p->workers);
+	print_values(fp, "", S_GLOBAL, p, 0);
+	for (i = 0; i < p->nlisteners && i < POLICY_MAX_LISTENERS; i++)
+		print_listener(fp, &p->listeners[i]);
+}
