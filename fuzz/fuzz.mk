@@ -45,7 +45,7 @@ fuzz_parser	= $(if $(filter chunked,$(1)),src/http.c, \
 		  $(if $(filter policy,$(1)),$(FUZZ_POLICY_SRCS), \
 		  $(wildcard src/$(1).c)))
 # The policy parser and printer span several files (not policy_resolve.c).
-FUZZ_POLICY_SRCS = src/policy.c src/policy_print.c
+FUZZ_POLICY_SRCS = src/policy.c src/policy_value.c src/policy_print.c
 
 .PHONY: fuzz fuzz-run fuzz-cov fuzz-merge fuzz-clean
 .PHONY: $(FUZZ_NAMES:%=fuzz-run-%) $(FUZZ_NAMES:%=fuzz-merge-%)

@@ -19,13 +19,6 @@
 #define UID_MAX_VALID	4294967294ULL	/* (uid_t)-1 is not a uid */
 #define DUR_MAX_MS	(24ULL * 3600 * 1000)
 
-/* A token as a view into the caller's buffer; col is 1-based. */
-struct tok {
-	const char	*p;
-	size_t		 len;
-	unsigned int	 col;
-};
-
 struct line {
 	unsigned int	 no;
 	size_t		 ntok;		/* at most MAXTOK */
@@ -131,112 +124,6 @@ tokeq(const struct tok *t, const char *s)
 	return t->len == n && memcmp(t->p, s, n) == 0;
 }
 
-/*
- * The one bounded number converter: decimal digits only (no sign, no
- * blanks, no base prefix), value in [min, max]. Returns 0 or -1.
- */
-static int
-tonum(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0, d;
-	size_t i;
-
-	if (len == 0)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		d = (uint64_t)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	if (v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* A number followed by a unit from a table; the product in [min, max]. */
-const struct unit policy_dur_units[] = {
-	{ "ms", 1 }, { "s", 1000 }, { "m", 60 * 1000 }, { "h", 3600 * 1000 },
-	{ NULL, 0 }
-};
-const struct unit policy_size_units[] = {
-	{ "", 1 }, { "K", 1024 }, { "M", 1024 * 1024 },
-	{ "G", 1024 * 1024 * 1024 }, { NULL, 0 }
-};
-
-static int
-tounit(const struct tok *t, const struct unit *u, uint64_t min,
-    uint64_t max, uint64_t *out)
-{
-	size_t n;
-	uint64_t v;
-
-	for (n = 0; n < t->len && t->p[n] >= '0' && t->p[n] <= '9'; n++)
-		;
-	for (; u->sfx != NULL; u++) {
-		if (strlen(u->sfx) != t->len - n ||
-		    memcmp(u->sfx, t->p + n, t->len - n) != 0)
-			continue;
-		if (tonum(t->p, n, 0, UINT64_MAX, &v) != 0 ||
-		    v > UINT64_MAX / u->mul)
-			return -1;
-		v *= u->mul;
-		if (v < min || v > max)
-			return -1;
-		*out = v;
-		return 0;
-	}
-	return -1;
-}
-
-/* Print v with the largest unit that divides it exactly. */
-const char *
-policy_fmtunit(char *buf, size_t len, uint64_t v, const struct unit *u)
-{
-	const struct unit *best = u;
-
-	for (; u->sfx != NULL; u++)
-		if (v != 0 && v % u->mul == 0)
-			best = u;
-	(void)snprintf(buf, len, "%llu%s",
-	    (unsigned long long)(v / best->mul), best->sfx);
-	return buf;
-}
-
-/*
- * User, group and listener names: letters, digits, '.', '_', '-', not
- * starting with '-'; user and group names may end in '$' (machine
- * accounts) and must not be all digits (a uid is written "uid N").
- */
-static int
-goodname(const struct tok *t, int listener)
-{
-	size_t i;
-	int alldigit = 1;
-	char c;
-
-	if (t->len == 0 || t->len >= POLICY_NAME_MAX || t->p[0] == '-')
-		return 0;
-	for (i = 0; i < t->len; i++) {
-		c = t->p[i];
-		if (c >= '0' && c <= '9')
-			continue;
-		alldigit = 0;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    c == '_' || c == '.' || c == '-')
-			continue;
-		if (c == '$' && !listener && i == t->len - 1 && i > 0)
-			continue;
-		return 0;
-	}
-	if (listener)
-		return t->p[0] != '.' && t->p[0] != '_';
-	return !alldigit;
-}
-
 static void
 copytok(char *dst, const struct tok *t)
 {
@@ -273,7 +160,7 @@ name_value(struct pstate *st, const struct line *ln, const char *what,
 
 	if ((r = want(st, ln, 2)) != 0)
 		return r;
-	if (!goodname(&ln->t[1], 0))
+	if (!policy_goodname(&ln->t[1], 0))
 		return err(st, ln->no, ln->t[1].col, "bad %s name '%.*s%s' "
 		    "for '%.*s': use letters, digits, '.', '_', '-' "
 		    "(not all digits, at most %d bytes)", what,
@@ -319,49 +206,13 @@ k_workers(struct pstate *st, const struct line *ln, const struct keydef *kd)
 		return r;
 	if (tokeq(&ln->t[1], "auto"))
 		v = 0;
-	else if (tonum(ln->t[1].p, ln->t[1].len, 1, POLICY_MAX_WORKERS,
+	else if (policy_tonum(ln->t[1].p, ln->t[1].len, 1, POLICY_MAX_WORKERS,
 	    &v) != 0)
 		return err(st, ln->no, ln->t[1].col, "'workers' must be auto "
 		    "or a number from 1 to %d, not '%.*s%s'",
 		    POLICY_MAX_WORKERS, TOKSHOW(&ln->t[1]));
 	st->pol.workers = (uint32_t)v;
 	return 0;
-}
-
-/* NULL if the path is acceptable, else why not. */
-static const char *
-path_problem(const struct tok *t)
-{
-	const char *p = t->p;
-	size_t i, n, len = t->len;
-
-	if (p[0] == '@') {
-		if (len == 1)
-			return "the abstract socket name after '@' is empty";
-		if (len > POLICY_PATH_MAX - 1)
-			return "too long: an abstract name holds at most "
-			    "107 bytes including '@'";
-		return NULL;
-	}
-	if (p[0] != '/')
-		return "must be absolute (start with '/') or abstract "
-		    "(start with '@')";
-	if (len > POLICY_FSPATH_MAX)
-		return "too long: at most 91 bytes, leaving 16 of sun_path's "
-		    "108 for the temporary name used during bind";
-	if (p[len - 1] == '/')
-		return "must not end with '/'";
-	for (i = 0; i < len; i += n + 1) {
-		for (n = 0; i + 1 + n < len && p[i + 1 + n] != '/'; n++)
-			;
-		if (n == 0)
-			return "must not contain '//'";
-		if (n == 1 && p[i + 1] == '.')
-			return "must not contain a '.' component";
-		if (n == 2 && p[i + 1] == '.' && p[i + 2] == '.')
-			return "must not contain a '..' component";
-	}
-	return NULL;
 }
 
 static int
@@ -376,7 +227,7 @@ k_path(struct pstate *st, const struct line *ln, const struct keydef *kd)
 	(void)kd;
 	if ((r = want(st, ln, 2)) != 0)
 		return r;
-	if ((why = path_problem(t)) != NULL)
+	if ((why = policy_path_problem(t)) != NULL)
 		return err(st, ln->no, t->col, "bad path '%.*s%s': %s",
 		    TOKSHOW(t), why);
 	for (i = 0; i < st->pol.nlisteners; i++) {
@@ -475,14 +326,14 @@ k_rule(struct pstate *st, const struct line *ln, const struct keydef *kd)
 		return r;
 	ru->pos = tokpos(ln, 2);
 	if (tokeq(w, "uid")) {
-		if (tonum(v->p, v->len, 0, UID_MAX_VALID, &id) != 0)
+		if (policy_tonum(v->p, v->len, 0, UID_MAX_VALID, &id) != 0)
 			return err(st, ln->no, v->col, "'%s uid' takes a "
 			    "number from 0 to %llu, not '%.*s%s'", kd->name,
 			    UID_MAX_VALID, TOKSHOW(v));
 		ru->kind = RULE_UID;
 		ru->id = (uint32_t)id;
 	} else {
-		if (!goodname(v, 0))
+		if (!policy_goodname(v, 0))
 			return err(st, ln->no, v->col, "bad %.*s name "
 			    "'%.*s%s': use letters, digits, '.', '_', '-' "
 			    "(not all digits, at most %d bytes)",
@@ -543,14 +394,15 @@ k_value(struct pstate *st, const struct line *ln, const struct keydef *kd)
 	base = kd->scope == S_GLOBAL ? (char *)&st->pol : (char *)st->cur;
 	switch (kd->type) {
 	case V_NUM:
-		if (tonum(t->p, t->len, kd->min, kd->max, &v) != 0)
+		if (policy_tonum(t->p, t->len, kd->min, kd->max, &v) != 0)
 			return err(st, ln->no, t->col, "'%s' must be a number "
 			    "from %llu to %llu, not '%.*s%s'", kd->name,
 			    (unsigned long long)kd->min,
 			    (unsigned long long)kd->max, TOKSHOW(t));
 		break;
 	case V_DUR:
-		if (tounit(t, policy_dur_units, kd->min, kd->max, &v) != 0)
+		if (policy_tounit(t, policy_dur_units, kd->min, kd->max,
+		    &v) != 0)
 			return err(st, ln->no, t->col, "'%s' must be a "
 			    "duration from %s to %s (a number and ms, s, m or "
 			    "h), not '%.*s%s'", kd->name,
@@ -561,7 +413,8 @@ k_value(struct pstate *st, const struct line *ln, const struct keydef *kd)
 			    TOKSHOW(t));
 		break;
 	case V_SIZE:
-		if (tounit(t, policy_size_units, kd->min, kd->max, &v) != 0)
+		if (policy_tounit(t, policy_size_units, kd->min, kd->max,
+		    &v) != 0)
 			return err(st, ln->no, t->col, "'%s' must be a size "
 			    "from %s to %s (bytes, or with K, M or G), "
 			    "not '%.*s%s'", kd->name,
@@ -624,7 +477,7 @@ open_block(struct pstate *st, const struct line *ln)
 		    st->cur->line);
 	if (ln->ntok < 2)
 		return err(st, ln->no, k->col, "missing listener name");
-	if (!goodname(n, 1))
+	if (!policy_goodname(n, 1))
 		return err(st, ln->no, n->col, "bad listener name '%.*s%s': "
 		    "use letters, digits, '.', '_', '-', starting with a "
 		    "letter or digit, at most %d bytes", TOKSHOW(n),

@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: ISC */
-/* Policy internals shared by policy.c and policy_print.c. */
+/* Policy internals shared by policy.c, policy_value.c and policy_print.c. */
 #ifndef UDSGW_POLICY_INT_H
 #define UDSGW_POLICY_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* A token as a view into the caller's buffer; col is 1-based. */
+struct tok {
+	const char	*p;
+	size_t		 len;
+	unsigned int	 col;
+};
 
 enum { S_GLOBAL, S_LISTENER };
 enum { V_CUSTOM, V_NUM, V_DUR, V_SIZE, V_BOOL };
@@ -50,11 +57,28 @@ struct unit {
 	uint64_t	 mul;
 };
 
+/*
+ * Value syntax (policy_value.c), PURE. The converters return 0 and set
+ * *out, or -1 and leave it; policy_fmtunit returns buf.
+ *	policy_tonum		decimal digits only, value in [min, max]
+ *	policy_tounit		a number and a unit from u, product in
+ *				[min, max]
+ *	policy_fmtunit		v with the largest unit of u dividing it
+ *	policy_goodname		1 if t is a good user or group name (or,
+ *				with listener set, a listener name), else 0
+ *	policy_path_problem	NULL if t is an acceptable socket path,
+ *				else why not
+ */
 extern const struct unit policy_dur_units[];	/* ms, s, m, h */
 extern const struct unit policy_size_units[];	/* bytes, K, M, G */
 
-/* policy_fmtunit: v with the largest unit of u dividing it; returns buf. */
+int	 policy_tonum(const char *s, size_t len, uint64_t min, uint64_t max,
+	    uint64_t *out);
+int	 policy_tounit(const struct tok *t, const struct unit *u,
+	    uint64_t min, uint64_t max, uint64_t *out);
 const char *policy_fmtunit(char *buf, size_t len, uint64_t v,
 	    const struct unit *u);
+int	 policy_goodname(const struct tok *t, int listener);
+const char *policy_path_problem(const struct tok *t);
 
 #endif /* UDSGW_POLICY_INT_H */
