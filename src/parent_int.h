@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: ISC */
+/* Monitor internals shared by parent.c and parent_sock.c. */
+#ifndef UDSGW_PARENT_INT_H
+#define UDSGW_PARENT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gateway.h"
+
+#define GEN_MAX			4	/* serving + draining generations */
+
+struct activation;
+struct metrics_shm;
+
+/*
+ * A generation: one policy, the workers started with it and the sockets
+ * they serve. SIGHUP makes a new one current; the older ones drain and
+ * are freed when their last worker has exited.
+ */
+struct gen {
+	int			 g_used;
+	unsigned long		 g_id;		/* 1, 2, ... for logs */
+	struct policy		*g_pol;
+	int			 g_policy_fd;	/* sealed memfd */
+	int			 g_metrics_fd;
+	struct metrics_shm	*g_shm;
+	int			 g_sock[POLICY_MAX_LISTENERS]; /* in socks[] */
+	size_t			 g_nworkers;
+	int			 g_ready;	/* every worker was ready */
+	uint64_t		 g_kill_at;	/* draining: SIGKILL then */
+};
+
+/*
+ * The listening sockets (parent_sock.c) live in one table for every
+ * generation; a generation's g_sock[] holds indexes into it.
+ *
+ * parent_sock_gen: give generation g (g_pol and g_id set) a socket for
+ * each listener, in g->g_sock[], adopting inherited fds from act (NULL
+ * on a reload) and marking them in used. Returns 0, or -1 with nothing
+ * changed.
+ */
+int	 parent_sock_gen(struct gen *g, struct activation *act, int *used);
+
+/*
+ * parent_sock_unref: a generation is done with socket k; the last one
+ * closes it, and removes its path when unlink_path is set.
+ */
+void	 parent_sock_unref(int k, int unlink_path);
+
+/* parent_sock_fd: the listening descriptor of socket k. */
+int	 parent_sock_fd(int k);
+
+/*
+ * parent_sock_activation_init: read and unset the LISTEN_* variables
+ * into act; 0, or -1 when they are malformed.
+ * parent_sock_activation_close_unused: close the inherited fds that no
+ * listener claimed.
+ */
+int	 parent_sock_activation_init(struct activation *act);
+void	 parent_sock_activation_close_unused(const struct activation *act,
+	    const int *used);
+
+#endif /* UDSGW_PARENT_INT_H */
