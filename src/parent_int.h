@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Monitor internals shared by parent.c and parent_sock.c. */
+/* Monitor internals shared by parent.c, parent_sock.c, parent_worker.c. */
 #ifndef UDSGW_PARENT_INT_H
 #define UDSGW_PARENT_INT_H
 
@@ -60,5 +60,26 @@ int	 parent_sock_fd(int k);
 int	 parent_sock_activation_init(struct activation *act);
 void	 parent_sock_activation_close_unused(const struct activation *act,
 	    const int *used);
+
+/*
+ * Starting a worker (parent_worker.c).
+ *
+ * parent_worker_prepare_chroot: as root, make (if missing) and check the
+ * empty, root-owned GW_CHROOT_DIR the workers chroot into; fatal if it
+ * is not so.
+ * parent_worker_make_shared: give g its sealed policy memfd and fresh
+ * shared counters (g_policy_fd, g_metrics_fd, g_shm); fatal on error.
+ * parent_worker_child_exec: in the forked child, hand the parent the
+ * status descriptor on ipc, place the descriptors of g where worker.h
+ * says and exec worker number slot with flags (WORKER_F_*); on any
+ * error it exits 127, it never returns.
+ * parent_worker_recv_status_fd: that status descriptor, read from ipc
+ * (blocking), or -1 if the child died before sending it.
+ */
+void	 parent_worker_prepare_chroot(void);
+void	 parent_worker_make_shared(struct gen *g);
+void	 parent_worker_child_exec(const struct gen *g, size_t slot, int flags,
+	    int ipc);
+int	 parent_worker_recv_status_fd(int ipc);
 
 #endif /* UDSGW_PARENT_INT_H */

@@ -5,7 +5,7 @@
 
 #include "gateway.h"
 
-/* Descriptors a worker is exec'd with (see parent.c). */
+/* Descriptors a worker is exec'd with (see parent_worker.c). */
 #define WORKER_FD_IPC		3	/* SOCK_SEQPACKET to the parent */
 #define WORKER_FD_POLICY	4	/* sealed memfd: struct policy */
 #define WORKER_FD_METRICS	5	/* memfd: struct metrics_shm */
