@@ -41,9 +41,12 @@ COV_CFLAGS	= $(FUZZ_BASE) -O0 -fprofile-instr-generate -fcoverage-mapping
 # Per harness: the dictionary and the parser file(s) coverage is shown for.
 fuzz_dict	= $(firstword $(wildcard fuzz/$(1).dict) \
 		  $(if $(filter chunked,$(1)),fuzz/http.dict))
-fuzz_parser	= $(if $(filter chunked,$(1)),src/http.c, \
+fuzz_parser	= $(if $(filter chunked,$(1)),src/http_chunked.c, \
+		  $(if $(filter http,$(1)),$(FUZZ_HTTP_SRCS), \
 		  $(if $(filter policy,$(1)),$(FUZZ_POLICY_SRCS), \
-		  $(wildcard src/$(1).c)))
+		  $(wildcard src/$(1).c))))
+# The http harness decodes chunked bodies too.
+FUZZ_HTTP_SRCS = src/http.c src/http_chunked.c
 # The policy parser and printer span several files (not policy_resolve.c).
 FUZZ_POLICY_SRCS = src/policy.c src/policy_value.c src/policy_print.c
 
@@ -104,7 +107,8 @@ fuzz-cov: $(COV_BINS)
 	        $(B)/fuzz/cov/$$n.profraw; \
 	done
 	@for n in $(FUZZ_NAMES); do \
-	    case $$n in chunked) p=src/http.c ;; \
+	    case $$n in chunked) p=src/http_chunked.c ;; \
+	        http) p='$(FUZZ_HTTP_SRCS)' ;; \
 	        policy) p='$(FUZZ_POLICY_SRCS)' ;; *) p=src/$$n.c ;; esac; \
 	    [ -f $${p%% *} ] && [ -f $(B)/fuzz/cov/$$n.profdata ] || continue; \
 	    $(LLVM_COV) report $(B)/fuzz/cov/fuzz_$$n \
@@ -116,9 +120,9 @@ fuzz-cov: $(COV_BINS)
 	    $(LLVM_PROFDATA) merge -sparse -o $(B)/fuzz/cov/http+chunked.profdata \
 	        $(B)/fuzz/cov/http.profraw $(B)/fuzz/cov/chunked.profraw; \
 	    $(LLVM_COV) report $(B)/fuzz/cov/fuzz_http -object $(B)/fuzz/cov/fuzz_chunked \
-	        -instr-profile=$(B)/fuzz/cov/http+chunked.profdata src/http.c \
+	        -instr-profile=$(B)/fuzz/cov/http+chunked.profdata $(FUZZ_HTTP_SRCS) \
 	        >$(B)/fuzz/cov/http+chunked.txt; \
-	    awk '$$1 == "TOTAL" { printf "fuzz-cov %-10s %-16s lines %s (%s of %s missed), functions %s, branches %s\n", "http+chunked", "src/http.c", $$10, $$9, $$8, $$7, $$13 }' $(B)/fuzz/cov/http+chunked.txt; \
+	    awk '$$1 == "TOTAL" { printf "fuzz-cov %-10s %-16s lines %s (%s of %s missed), functions %s, branches %s\n", "http+chunked", "src/http{,_chunked}.c", $$10, $$9, $$8, $$7, $$13 }' $(B)/fuzz/cov/http+chunked.txt; \
 	fi
 	@if [ -f $(B)/fuzz/cov/token.profdata ]; then \
 	    $(LLVM_COV) report -show-functions $(B)/fuzz/cov/fuzz_token \
