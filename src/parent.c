@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: ISC */
 /* Privileged monitor: generations, workers, signals (after httpd proc.c). */
-#define _GNU_SOURCE	/* accept4, O_PATH, memfd_create, SO_PEERGROUPS */
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
