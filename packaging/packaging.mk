@@ -36,3 +36,4 @@ rpm:
 # Build both, lint both, check the unit, install/run/purge the .deb.
 package-check:
 	@sh tests/check.d/50-packages.sh
+	@sh tests/check.d/60-systemd.sh
