@@ -88,16 +88,32 @@ parent_worker_make_shared(struct gen *g)
  * In the child, still with the parent's credentials: open our own
  * /proc/self/status and hand it to the parent. It checks the worker's
  * sandbox through this descriptor later, when /proc/<pid> may be hidden
- * from it (ProtectProc=invisible: another uid, not dumpable, and no
+ * from it (ProtectProc=ptraceable: another uid, not dumpable, and no
  * CAP_SYS_PTRACE); reading an open status file is not checked again.
  */
+union fdmsg {
+	struct cmsghdr	hdr;
+	char		buf[CMSG_SPACE(sizeof(int))];
+};
+
+/* A one-byte record, *tag, with room for one descriptor in c. */
+static void
+fdmsg_init(struct msghdr *msg, struct iovec *iov, char *tag, union fdmsg *c)
+{
+	memset(msg, 0, sizeof(*msg));
+	memset(c, 0, sizeof(*c));
+	iov->iov_base = tag;
+	iov->iov_len = 1;
+	msg->msg_iov = iov;
+	msg->msg_iovlen = 1;
+	msg->msg_control = c->buf;
+	msg->msg_controllen = sizeof(c->buf);
+}
+
 static void
 send_status_fd(int ipc)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} c;
+	union fdmsg c;
 	struct msghdr msg;
 	struct iovec iov;
 	struct cmsghdr *cm;
@@ -106,14 +122,7 @@ send_status_fd(int ipc)
 
 	if ((fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)) == -1)
 		_exit(127);
-	memset(&msg, 0, sizeof(msg));
-	memset(&c, 0, sizeof(c));
-	iov.iov_base = &tag;
-	iov.iov_len = 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = c.buf;
-	msg.msg_controllen = sizeof(c.buf);
+	fdmsg_init(&msg, &iov, &tag, &c);
 	cm = CMSG_FIRSTHDR(&msg);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
@@ -128,10 +137,7 @@ send_status_fd(int ipc)
 int
 parent_worker_recv_status_fd(int ipc)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} c;
+	union fdmsg c;
 	struct msghdr msg;
 	struct iovec iov;
 	struct cmsghdr *cm;
@@ -139,14 +145,7 @@ parent_worker_recv_status_fd(int ipc)
 	ssize_t n;
 	int fd = -1;
 
-	memset(&msg, 0, sizeof(msg));
-	memset(&c, 0, sizeof(c));
-	iov.iov_base = &tag;
-	iov.iov_len = 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = c.buf;
-	msg.msg_controllen = sizeof(c.buf);
+	fdmsg_init(&msg, &iov, &tag, &c);
 	do {	/* blocking: the child sends it right after fork() */
 		n = recvmsg(ipc, &msg, MSG_CMSG_CLOEXEC);
 	} while (n == -1 && errno == EINTR);
