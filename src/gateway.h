@@ -108,6 +108,7 @@ struct policy {
 	gid_t		 gid;			/* resolved primary group */
 	uint32_t	 workers;		/* 0 = one per CPU */
 	uint32_t	 nofile;		/* RLIMIT_NOFILE for workers */
+	struct srcpos	 nofile_pos;		/* 0 when not set */
 	uint32_t	 shutdown_timeout_ms;
 	struct listener_conf listeners[POLICY_MAX_LISTENERS];
 	size_t		 nlisteners;

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "parent.h"
 #include "policy.h"
+#include "privdrop.h"
 #include "sandbox.h"
 #include "token.h"
 #include "worker.h"
@@ -158,6 +159,13 @@ load_policy(const char *file, struct policy *p, char *msg, size_t msglen)
 	free(text);
 	if (r == 0)
 		r = policy_resolve(p, &diag);
+	if (r == 0 && privdrop_nofile_problem(p->nofile,
+	    p->nofile_pos.line != 0 ? "nofile" : "the default nofile",
+	    diag.msg, sizeof(diag.msg)) == -1) {
+		diag.line = p->nofile_pos.line;
+		diag.col = p->nofile_pos.col;
+		r = GW_ERR_INVALID;
+	}
 	if (r != 0) {
 		policy_format_diag(name, &diag, msg, msglen);
 		return -1;

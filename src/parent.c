@@ -77,26 +77,65 @@ worker_count(const struct policy *p)
 
 static void	ipc_event(struct loop_ev *, uint32_t);
 
+/*
+ * A worker of the current generation did not start, or died: restart
+ * its slot after the back-off, and give up after START_FAIL_BUDGET
+ * failed starts in a row.
+ */
+static void
+schedule_restart(struct wproc *w, int failed_start)
+{
+	if (failed_start && ++start_failures >= START_FAIL_BUDGET)
+		fatalx("workers failed to start %d times in a row; giving up",
+		    start_failures);
+	/* Listening sockets stay open here: peers wait meanwhile. */
+	w->respawn_at = ploop.now_ms + backoff_ms;
+	log_info("restarting worker slot %zu in %llu ms", w->slot,
+	    (unsigned long long)backoff_ms);
+	if (failed_start || backoff_ms < BACKOFF_MAX_MS / 2)
+		backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ?
+		    BACKOFF_MAX_MS : backoff_ms * 2;
+}
+
 static void
 spawn(struct wproc *w)
 {
+	char why[160];
 	int sv[2];
 	pid_t pid;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
-		fatal("socketpair");
-	if ((pid = fork()) == -1)
-		fatal("fork");
+	w->ready = 0;
+	w->respawn_at = 0;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("worker slot %zu: socketpair", w->slot);
+		schedule_restart(w, 1);
+		return;
+	}
+	if ((pid = fork()) == -1) {
+		log_warn("worker slot %zu: fork", w->slot);
+		(void)close(sv[0]);
+		(void)close(sv[1]);
+		schedule_restart(w, 1);
+		return;
+	}
 	if (pid == 0)
 		parent_worker_child_exec(&gens[w->gen], w->slot,
 		    opts->worker_flags, sv[1]);
-	if (close(sv[1]) == -1)
-		fatal("close");
-	/* -1 if the child died first; its worker_ready() then fails. */
-	w->status_fd = parent_worker_recv_status_fd(sv[0]);
+	(void)close(sv[1]);
 	w->pid = pid;
-	w->ready = 0;
-	w->respawn_at = 0;
+	w->status_fd = parent_worker_recv_status_fd(sv[0], why, sizeof(why));
+	if (w->status_fd == -1) {
+		/*
+		 * Without it the worker cannot be verified: never read its
+		 * records, and let reap() count the death as a failed start.
+		 */
+		if (why[0] != '\0') {
+			log_warnx("worker %ld: %s; killing it", (long)pid, why);
+			(void)kill(pid, SIGKILL);	/* our unreaped child */
+		}
+		(void)close(sv[0]);
+		return;
+	}
 	w->ev.cb = ipc_event;
 	w->ev.fd = sv[0];
 	if (loop_add(&ploop, &w->ev, EPOLLIN, 0) == -1)
@@ -342,16 +381,7 @@ reap(void)
 				gen_free(gi);
 			continue;
 		}
-		if (!w->ready && ++start_failures >= START_FAIL_BUDGET)
-			fatalx("workers died %d times in a row during start-up;"
-			    " giving up", start_failures);
-		/* Listening sockets stay open here: peers wait meanwhile. */
-		w->respawn_at = ploop.now_ms + backoff_ms;
-		log_info("restarting worker slot %zu in %llu ms", w->slot,
-		    (unsigned long long)backoff_ms);
-		if (!w->ready || backoff_ms < BACKOFF_MAX_MS / 2)
-			backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ?
-			    BACKOFF_MAX_MS : backoff_ms * 2;
+		schedule_restart(w, !w->ready);
 	}
 }
 
@@ -409,12 +439,7 @@ gen_free(int gi)
 		}
 	for (i = 0; i < g->g_pol->nlisteners; i++)
 		parent_sock_unref(g->g_sock[i], 1);
-	if (g->g_policy_fd != -1)
-		(void)close(g->g_policy_fd);
-	if (g->g_metrics_fd != -1)
-		(void)close(g->g_metrics_fd);
-	if (g->g_shm != NULL)
-		(void)munmap(g->g_shm, sizeof(struct metrics_shm));
+	parent_worker_free_shared(g);
 	if (gi != cur)
 		log_info("generation %lu: all workers gone", g->g_id);
 	free(g->g_pol);
@@ -443,13 +468,15 @@ gen_start(int gi, struct policy *p, struct activation *act, int *used)
 	g->g_policy_fd = g->g_metrics_fd = -1;
 	g->g_pol = p;
 	g->g_id = ++gen_seq;
-	if (parent_sock_gen(g, act, used) == -1) {
+	/* Before the sockets, whose renames are the last step. */
+	if (parent_worker_make_shared(g) == -1 ||
+	    parent_sock_gen(g, act, used) == -1) {
+		parent_worker_free_shared(g);
 		memset(g, 0, sizeof(*g));
 		g->g_policy_fd = g->g_metrics_fd = -1;
 		return -1;
 	}
 	g->g_used = 1;
-	parent_worker_make_shared(g);
 	g->g_nworkers = worker_count(p);
 	gen_spawn(gi);
 	return 0;

@@ -68,18 +68,23 @@ void	 parent_sock_activation_close_unused(const struct activation *act,
  * empty, root-owned GW_CHROOT_DIR the workers chroot into; fatal if it
  * is not so.
  * parent_worker_make_shared: give g its sealed policy memfd and fresh
- * shared counters (g_policy_fd, g_metrics_fd, g_shm); fatal on error.
+ * shared counters (g_policy_fd, g_metrics_fd, g_shm); 0, or -1 logged
+ * (parent_worker_free_shared then undoes the part made).
+ * parent_worker_free_shared: close and unmap them; they are -1 and NULL
+ * after, and before a make when g was zeroed with the fds set to -1.
  * parent_worker_child_exec: in the forked child, hand the parent the
  * status descriptor on ipc, place the descriptors of g where worker.h
  * says and exec worker number slot with flags (WORKER_F_*); on any
  * error it exits 127, it never returns.
  * parent_worker_recv_status_fd: that status descriptor, read from ipc
- * (blocking), or -1 if the child died before sending it.
+ * (waiting a few seconds at most), or -1: with why empty if the child
+ * died before sending it, else why says what went wrong.
  */
 void	 parent_worker_prepare_chroot(void);
-void	 parent_worker_make_shared(struct gen *g);
+int	 parent_worker_make_shared(struct gen *g);
+void	 parent_worker_free_shared(struct gen *g);
 void	 parent_worker_child_exec(const struct gen *g, size_t slot, int flags,
 	    int ipc);
-int	 parent_worker_recv_status_fd(int ipc);
+int	 parent_worker_recv_status_fd(int ipc, char *why, size_t whylen);
 
 #endif /* UDSGW_PARENT_INT_H */

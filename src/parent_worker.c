@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,9 @@
 #include "metrics.h"
 #include "parent_int.h"
 #include "worker.h"
+
+/* How long the monitor waits for a new child's status descriptor. */
+#define STATUS_FD_WAIT_MS	5000
 
 /*
  * The workers' chroot: an empty directory that only root can write,
@@ -53,35 +57,63 @@ parent_worker_prepare_chroot(void)
 
 /*
  * Seal the generation's policy into a memfd every worker reads once,
- * and give it fresh shared counters.
+ * and give it fresh shared counters. On failure the caller's gen_free
+ * (or parent_worker_free_shared) undoes what was made.
  */
-void
+int
 parent_worker_make_shared(struct gen *g)
 {
 	void *m;
 
 	g->g_policy_fd = memfd_create("uds-gateway-policy",
 	    MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (g->g_policy_fd == -1)
-		fatal("memfd_create");
+	if (g->g_policy_fd == -1) {
+		log_warn("memfd_create");
+		return -1;
+	}
 	if (write(g->g_policy_fd, g->g_pol, sizeof(*g->g_pol)) !=
-	    (ssize_t)sizeof(*g->g_pol))
-		fatal("write policy memfd");
+	    (ssize_t)sizeof(*g->g_pol)) {
+		log_warn("write policy memfd");
+		return -1;
+	}
 	if (fcntl(g->g_policy_fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK |
-	    F_SEAL_GROW | F_SEAL_WRITE) == -1)
-		fatal("seal policy memfd");
+	    F_SEAL_GROW | F_SEAL_WRITE) == -1) {
+		log_warn("seal policy memfd");
+		return -1;
+	}
 	g->g_metrics_fd = memfd_create("uds-gateway-metrics", MFD_CLOEXEC);
-	if (g->g_metrics_fd == -1)
-		fatal("memfd_create");
-	if (ftruncate(g->g_metrics_fd, sizeof(struct metrics_shm)) == -1)
-		fatal("ftruncate metrics memfd");
+	if (g->g_metrics_fd == -1) {
+		log_warn("memfd_create");
+		return -1;
+	}
+	if (ftruncate(g->g_metrics_fd, sizeof(struct metrics_shm)) == -1) {
+		log_warn("ftruncate metrics memfd");
+		return -1;
+	}
 	m = mmap(NULL, sizeof(struct metrics_shm), PROT_READ | PROT_WRITE,
 	    MAP_SHARED, g->g_metrics_fd, 0);
-	if (m == MAP_FAILED)
-		fatal("mmap metrics");
+	if (m == MAP_FAILED) {
+		log_warn("mmap metrics");
+		return -1;
+	}
 	g->g_shm = m;
 	g->g_shm->magic = POLICY_MAGIC;
 	g->g_shm->nlisteners = (uint32_t)g->g_pol->nlisteners;
+	return 0;
+}
+
+/* Close what parent_worker_make_shared made, made whole or in part. */
+void
+parent_worker_free_shared(struct gen *g)
+{
+	if (g->g_policy_fd != -1)
+		(void)close(g->g_policy_fd);
+	if (g->g_metrics_fd != -1)
+		(void)close(g->g_metrics_fd);
+	if (g->g_shm != NULL)
+		(void)munmap(g->g_shm, sizeof(struct metrics_shm));
+	g->g_policy_fd = g->g_metrics_fd = -1;
+	g->g_shm = NULL;
 }
 
 /*
@@ -133,33 +165,64 @@ send_status_fd(int ipc)
 	(void)close(fd);
 }
 
-/* The child's status descriptor, its first record on the IPC socket. */
+/*
+ * The child's status descriptor, its first record on the IPC socket.
+ * The child sends it right after fork(), so waiting is bounded: a child
+ * stopped before sending must not stall the monitor.
+ */
 int
-parent_worker_recv_status_fd(int ipc)
+parent_worker_recv_status_fd(int ipc, char *why, size_t whylen)
 {
 	union fdmsg c;
 	struct msghdr msg;
 	struct iovec iov;
 	struct cmsghdr *cm;
+	struct pollfd pfd;
 	char tag = 0;
 	ssize_t n;
-	int fd = -1;
+	int fd = -1, r;
 
+	*why = '\0';
+	pfd.fd = ipc;
+	pfd.events = POLLIN;
+	do
+		r = poll(&pfd, 1, STATUS_FD_WAIT_MS);
+	while (r == -1 && errno == EINTR);
+	if (r == -1) {
+		(void)snprintf(why, whylen, "poll: %s", strerror(errno));
+		return -1;
+	}
+	if (r == 0) {
+		(void)snprintf(why, whylen, "no status descriptor after %d ms",
+		    STATUS_FD_WAIT_MS);
+		return -1;
+	}
 	fdmsg_init(&msg, &iov, &tag, &c);
-	do {	/* blocking: the child sends it right after fork() */
-		n = recvmsg(ipc, &msg, MSG_CMSG_CLOEXEC);
-	} while (n == -1 && errno == EINTR);
+	do
+		n = recvmsg(ipc, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		(void)snprintf(why, whylen, "receiving the status descriptor: "
+		    "%s", strerror(errno));
+		return -1;
+	}
+	if (n == 0)
+		return -1;	/* the child died first: why stays empty */
 	cm = CMSG_FIRSTHDR(&msg);
-	if (n == 1 && cm != NULL && cm->cmsg_level == SOL_SOCKET &&
+	if (cm != NULL && cm->cmsg_level == SOL_SOCKET &&
 	    cm->cmsg_type == SCM_RIGHTS &&
 	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
 		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	if (fd != -1 && (tag != WORKER_MSG_STATUS_FD ||
-	    (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))) {
+	if (fd != -1 && n == 1 && tag == WORKER_MSG_STATUS_FD &&
+	    !(msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		return fd;
+	if (fd != -1)
 		(void)close(fd);
-		fd = -1;
-	}
-	return fd;
+	(void)snprintf(why, whylen, "%s", msg.msg_flags & MSG_CTRUNC ?
+	    "the status descriptor was not passed (the monitor is out of "
+	    "descriptors?)" : "the first record was not the status "
+	    "descriptor");
+	return -1;
 }
 
 /* In the child: put every descriptor where the worker expects it. */

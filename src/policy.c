@@ -741,6 +741,7 @@ policy_parse(const char *name, const uint8_t *buf, size_t len,
 		    "needs at least one 'listener NAME { ... }' block");
 		goto out;
 	}
+	st->pol.nofile_pos = st->gseen[K_NOFILE].val;	/* for main.c */
 	memcpy(out, &st->pol, sizeof(*out));
 	/* success */
 	r = 0;

@@ -451,3 +451,32 @@ privdrop_verify_status(int fd, uid_t uid, gid_t gid, char *why, size_t whylen)
 	buf[off] = '\0';
 	return check_status(buf, uid, gid, why, whylen);
 }
+
+int
+privdrop_nofile_problem(uint32_t nofile, const char *what, char *why,
+    size_t whylen)
+{
+	struct rlimit rl;
+	cap_flag_value_t v = CAP_CLEAR;
+	cap_t caps;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		(void)snprintf(why, whylen, "getrlimit(RLIMIT_NOFILE): %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (rl.rlim_max == RLIM_INFINITY || nofile <= rl.rlim_max)
+		return 0;
+	if ((caps = cap_get_proc()) != NULL) {
+		if (cap_get_flag(caps, CAP_SYS_RESOURCE, CAP_EFFECTIVE, &v) == -1)
+			v = CAP_CLEAR;
+		(void)cap_free(caps);
+	}
+	if (v == CAP_SET)
+		return 0;
+	(void)snprintf(why, whylen, "%s %u is above the hard RLIMIT_NOFILE "
+	    "of %llu, which this process cannot raise (no CAP_SYS_RESOURCE; "
+	    "systemd: LimitNOFILE=)", what, nofile,
+	    (unsigned long long)rl.rlim_max);
+	return -1;
+}

@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct privdrop {
 	uid_t		 uid;		/* worker user, never 0 */
@@ -60,12 +61,23 @@ void	 privdrop_close_fds_except(const int *keep, size_t n);
  * privdrop_verify_status: read the /proc/<pid>/status file open at fd
  * (from offset 0, so the same descriptor can be checked again; opened
  * before the process changed uid, it stays readable when /proc/<pid> is
- * hidden from the caller) and check that the process is fully demoted: Uid and Gid (all four fields) equal uid and
- * gid, Groups empty or just gid, CapInh/CapPrm/CapEff/CapBnd/CapAmb all
- * zero, NoNewPrivs 1 and Seccomp 2 (filter). Returns 0, or -1 with a
- * reason in why (always NUL-terminated if whylen > 0). Does not log.
+ * hidden from the caller) and check that the process is fully demoted:
+ * Uid and Gid (all four fields) equal uid and gid, Groups empty or just
+ * gid, CapInh/CapPrm/CapEff/CapBnd/CapAmb all zero, NoNewPrivs 1 and
+ * Seccomp 2 (filter). Returns 0, or -1 with a reason in why (always
+ * NUL-terminated if whylen > 0). Does not log.
  */
 int	 privdrop_verify_status(int fd, uid_t uid, gid_t gid, char *why,
+	    size_t whylen);
+
+/*
+ * privdrop_nofile_problem: can workers started by this process set
+ * RLIMIT_NOFILE to nofile? Not when it is above this process's hard
+ * limit and CAP_SYS_RESOURCE is not effective (step 1 above would fail
+ * in every worker). Returns 0, or -1 with the reason in why, which names
+ * the value as what ("nofile").
+ */
+int	 privdrop_nofile_problem(uint32_t nofile, const char *what, char *why,
 	    size_t whylen);
 
 #endif /* UDSGW_PRIVDROP_H */

@@ -101,7 +101,7 @@ if [ -d "$CH" ] && rmdir "$CH" && : >"$CH"; then
 	wait "$GW_PID" 2>/dev/null; st=$?
 	restore_chroot
 	check "budget: daemon exits non-zero ($st)" [ "$st" -ne 0 -a "$st" -ne 78 ]
-	check "budget: clear message" grep -q 'died 5 times in a row during start-up; giving up' "$GW_LOG"
+	check "budget: clear message" grep -q 'workers failed to start 5 times in a row; giving up' "$GW_LOG"
 	check "budget: start-up deaths logged" grep -q 'exited with status 1 during start-up' "$GW_LOG"
 	check "budget: no worker left" [ -z "$(pgrep -P "$GW_PID")" ]
 else

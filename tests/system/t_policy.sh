@@ -33,3 +33,49 @@ out=$("$BIN" -t 2>&1); rc=$?
 check "-t with no -f: the embedded default is valid" [ "$rc" -eq 0 ]
 check "--version" sh -c "'$BIN' --version | grep -q '^uds-gateway [0-9]'"
 check "--help" sh -c "'$BIN' --help | grep -q usage"
+
+# nofile above the gateway's hard limit, without CAP_SYS_RESOURCE: the
+# workers could never set it, so it is a policy error at load, with its
+# position, for -t, at start and on reload (the old policy stays) --
+# not workers that all die at start-up.
+cat >"$T/lim" <<EOS
+#!/bin/sh
+exec setpriv --bounding-set -sys_resource prlimit --nofile=1000:1000 "$BIN" "\$@"
+EOS
+chmod 0755 "$T/lim"
+nf_policy() {
+	cat >"$T/nf.policy" <<EOP
+nofile $1
+listener echo {
+	path	$T/nf.sock
+	service	echo
+	allow	any
+}
+EOP
+}
+nf_policy 1001
+out=$("$T/lim" -t -f "$T/nf.policy" 2>&1); rc=$?
+check "nofile 1001, hard limit 1000, no CAP_SYS_RESOURCE: -t exit 1 (got $rc)" [ "$rc" -eq 1 ]
+check "... at file:line:col, naming the limit ($out)" sh -c "printf '%s' '$out' | grep -q '^$T/nf.policy:1:8: nofile 1001 is above the hard RLIMIT_NOFILE of 1000'"
+"$T/lim" -f "$T/nf.policy" 2>/dev/null; rc=$?
+check "... the daemon: exit 78 (got $rc)" [ "$rc" -eq 78 ]
+nf_policy 1000
+out=$("$T/lim" -t -f "$T/nf.policy" 2>&1); rc=$?
+check "nofile 1000, at the hard limit: -t exit 0 (got $rc)" [ "$rc" -eq 0 ]
+head -c 4096 /dev/urandom >"$T/nf.data"
+real_bin=$BIN
+BIN=$T/lim
+if start_gw "$T/nf.policy"; then
+	ok "daemon with nofile at the hard limit: ready"
+	nf_policy 65536
+	kill -HUP "$GW_PID"
+	check "reload to nofile 65536: refused, the current policy stays" \
+	    wait_for 10 grep -q 'reload failed, the current policy stays: .*nofile 65536 is above' "$GW_LOG"
+	check "... echo still served" echo_roundtrip "$T/nf.sock" "$T/nf.data"
+	check "... no worker died" sh -c "! grep -q 'during start-up\|restarting worker' '$GW_LOG'"
+	stop_gw
+	check "... SIGTERM: exit 0 (got $GW_STATUS)" [ "$GW_STATUS" -eq 0 ]
+else
+	notok "daemon with nofile at the hard limit: ready"
+fi
+BIN=$real_bin
