@@ -80,13 +80,19 @@ static int
 open_dir(const char *dir, struct gw_sock *s, char *err, size_t errlen)
 {
 	struct stat st;
+	mode_t old;
+	int r, e;
 
 	s->s_dirfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (s->s_dirfd == -1 && errno == ENOENT) {
-		if (mkdir(dir, geteuid() == 0 ? 0755 : 0700) == -1 &&
-		    errno != EEXIST)
+		/* The mode as written, not as a umask (the unit's 0077) cuts it. */
+		old = umask(0022);
+		r = mkdir(dir, geteuid() == 0 ? 0755 : 0700);
+		e = errno;
+		(void)umask(old);
+		if (r == -1 && e != EEXIST)
 			return fail(err, errlen, "mkdir %s: %s", dir,
-			    strerror(errno));
+			    strerror(e));
 		log_info("created directory %s", dir);
 		s->s_dirfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC);
@@ -171,7 +177,7 @@ bind_tmp(struct gw_sock *s, const char *tmp, char *err, size_t errlen)
 	memcpy(sun.sun_path, tmp, strlen(tmp));
 	if (fchdir(s->s_dirfd) == -1)
 		return fail(err, errlen, "fchdir: %s", strerror(errno));
-	old = umask(0777);	/* born unreachable; mode set after chown */
+	old = umask(0777);	/* born unreachable; chmod, chown, rename */
 	r = bind(s->s_fd, (struct sockaddr *)&sun, sizeof(sun));
 	e = errno;
 	(void)umask(old);
@@ -184,7 +190,7 @@ bind_tmp(struct gw_sock *s, const char *tmp, char *err, size_t errlen)
 
 /*
  * Create the listening socket at the temporary name tmp in s->s_dirfd:
- * bound under umask 0777, chowned and chmoded to lc, listening, and not
+ * bound under umask 0777, chmoded and chowned to lc, listening, and not
  * yet reachable at the listener's path. On error the temporary name is
  * gone and s->s_fd is closed.
  */

@@ -35,7 +35,10 @@ listener d {
 	allow	uid 0
 }
 EOP
+# Under the unit's UMask=0077: the modes must come out as written.
+umask 077
 start_gw "$T/p.policy" || { notok "sockets: daemon start"; exit 1; }
+umask 022
 check "socket a: nobody udsgw-tsock 660" [ "$(stat_of "$T/a.sock")" = "nobody udsgw-tsock 660" ]
 check "socket b: root root 600" [ "$(stat_of "$T/b.sock")" = "root root 600" ]
 check "socket c: root root 666 (explicitly allowed)" [ "$(stat_of "$T/sub/c.sock")" = "root root 666" ]
