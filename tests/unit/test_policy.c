@@ -78,6 +78,7 @@ normalize(struct policy *p)
 	size_t i, j;
 
 	memset(&p->user_pos, 0, sizeof(p->user_pos));
+	memset(&p->nofile_pos, 0, sizeof(p->nofile_pos));
 	p->uid = 0;
 	p->gid = 0;
 	for (i = 0; i < POLICY_MAX_LISTENERS; i++) {
@@ -290,6 +291,8 @@ test_full(void **state)
 	assert_int_equal(p->user_pos.col, 7);
 	assert_int_equal(p->workers, 8);
 	assert_int_equal(p->nofile, 65536);
+	assert_int_equal(p->nofile_pos.line, 4);	/* for errors in main.c */
+	assert_int_equal(p->nofile_pos.col, 9);
 	assert_int_equal(p->shutdown_timeout_ms, 1500);
 	assert_int_equal(p->nlisteners, 2);
 	l = &p->listeners[0];
