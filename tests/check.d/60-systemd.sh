@@ -7,6 +7,8 @@
 # boots it with systemd-nspawn -b and drives systemctl in it with nsenter;
 # the host, which sees every process, reads the service's /proc status.
 # UDSGW_DEBIAN_MIRROR: the mirror for debootstrap (deb.debian.org).
+# One run at a time: build-nspawn/lock (flock); a container an earlier,
+# killed run left running in the rootfs is killed before anything else.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 TOP=$(pwd)
@@ -91,24 +93,9 @@ umount_under() {
 	for m in $(mounts_under "$1"); do umount -l "$m" 2>/dev/null; done
 }
 
-# systemd-nspawn --keep-unit moves itself and the container into
-# "supervisor" and "payload" below our cgroup and leaves them behind:
-# remember which exist now, remove the ones it created once it is gone.
+# The cgroup and /run directories systemd-nspawn created (computed once
+# the lock is held, below); rmdir_new removes them when empty.
 NEW_DIRS=
-for h in systemd unified; do
-	cg=$(sed -n "s/^[0-9]*:name=systemd://p" /proc/self/cgroup)
-	[ "$h" = unified ] && cg=$(sed -n 's/^0:://p' /proc/self/cgroup)
-	base=/sys/fs/cgroup/$h
-	[ "$h" = unified ] && [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] &&
-	    base=/sys/fs/cgroup
-	[ -d "$base" ] || continue
-	for d in supervisor payload; do
-		p=$base${cg%/}/$d
-		[ -e "$p" ] || NEW_DIRS="$NEW_DIRS $p"
-	done
-done
-# Its lock and propagation directories, likewise (when empty).
-[ -e /run/systemd/nspawn ] || NEW_DIRS="$NEW_DIRS /run/systemd/nspawn"
 rmdir_new() {
 	for d in $NEW_DIRS; do
 		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
@@ -129,27 +116,31 @@ find_cpid() {
 	done
 	[ -n "$CPID" ]
 }
-# PID 1s of PID namespaces whose root is build-nspawn/root, as host pids
-# ("orphans": only those whose systemd-nspawn is gone).
+# PID 1s of PID namespaces whose root is build-nspawn/root, as host pids.
 strays() {
 	root=$(stat -c %d:%i "$R" 2>/dev/null) || return 0
 	grep -H '^NSpid:' /proc/[0-9]*/status 2>/dev/null |
 	    awk 'NF > 2 && $NF == 1 { split($1, a, "/"); print a[3] }' |
 	while read -r p; do
 		[ "$(stat -L -c %d:%i "/proc/$p/root" 2>/dev/null)" = "$root" ] || continue
-		pp=$(awk '$1 == "PPid:" { print $2 }' "/proc/$p/status" 2>/dev/null)
-		[ "${1:-}" = orphans ] &&
-		    [ "$(cat "/proc/$pp/comm" 2>/dev/null)" = systemd-nspawn ] && continue
 		echo "$p"
 	done
 }
-# SIGKILL for a PID 1 takes its whole PID namespace down.
+# alive PID: PID exists and is not a zombie (a PID 1 is one only once
+# its whole PID namespace is gone; an orphan may wait to be reaped).
+alive() {
+	s_=$(awk '$1 == "State:" { print $2 }' "/proc/$1/status" 2>/dev/null)
+	[ -n "$s_" ] && [ "$s_" != Z ]
+}
+# SIGKILL for a PID 1 takes its whole PID namespace down. Waits at most
+# 5 s for each; prints the pids still alive.
 kill_inits() {
 	for p in "$@"; do kill -KILL "$p" 2>/dev/null; done
 	for p in "$@"; do
 		n=50
-		while [ $n -gt 0 ] && [ -d "/proc/$p" ]; do sleep 0.1; n=$((n - 1)); done
+		while [ $n -gt 0 ] && alive "$p"; do sleep 0.1; n=$((n - 1)); done
 	done
+	for p in "$@"; do alive "$p" && echo "$p"; done
 }
 
 # Power the container off (systemd-nspawn turns SIGTERM into SIGRTMIN+3
@@ -179,7 +170,7 @@ teardown() {
 	if [ -n "$left" ]; then
 		echo "# container processes left behind: SIGKILL for $(echo "$left" | tr '\n' ' ')"
 		# shellcheck disable=SC2086
-		kill_inits $left
+		kill_inits $left >/dev/null
 		rc=1
 	fi
 	CPID=
@@ -187,10 +178,11 @@ teardown() {
 	rmdir_new
 	return $rc
 }
+LOCKED=		# we hold build-nspawn/lock: the rootfs and its containers are ours
 cleanup() {
 	# timeout passes the signal on to debootstrap's whole process group.
 	if [ -n "$DB_PID" ]; then kill -TERM "$DB_PID" 2>/dev/null; wait "$DB_PID"; fi
-	teardown 2>/dev/null
+	[ -n "$LOCKED" ] && teardown 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -201,11 +193,73 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
+# --- one run at a time ----------------------------------------------------
+# Another run's container, mounts and rootfs are not ours to kill, unmount
+# or remove. The lock is held on fd 9: debootstrap and make deb keep it
+# (bounded work on build-nspawn/ and build-deb/), but systemd-nspawn and
+# whatever runs in the container get it closed, so that a container a
+# killed run left behind does not hold the lock (it is killed below).
+mkdir -p "$NSDIR"
+exec 9>"$NSDIR/lock"
+if ! flock -n 9; then
+	notok "build-nspawn is in use by another run (flock $NSDIR/lock)"
+	exit 1
+fi
+LOCKED=1
+
+# A run killed from outside (a CI timeout) leaves systemd-nspawn, in a
+# session of its own, and its container running: kill every PID 1 rooted
+# at build-nspawn/root and its systemd-nspawn, by pid, bounded.
+old=$(strays)
+if [ -n "$old" ]; then
+	nsp=
+	for p in $old; do
+		pp=$(awk '$1 == "PPid:" { print $2 }' "/proc/$p/status" 2>/dev/null)
+		[ -n "$pp" ] && [ "$(cat "/proc/$pp/comm" 2>/dev/null)" = systemd-nspawn ] &&
+		    nsp="$nsp $pp"
+	done
+	echo "# left in build-nspawn/root by an earlier run: container PID 1 $(echo "$old" | tr '\n' ' ')systemd-nspawn${nsp:- none}: SIGKILL"
+	# The PID 1s first, while their systemd-nspawn is there to reap them.
+	# shellcheck disable=SC2086
+	stuck=$(kill_inits $old; kill_inits $nsp; strays)
+	umount_under "$R"
+	if [ -n "$stuck" ]; then
+		notok "an earlier run's container in build-nspawn/root would not go (pids $(echo "$stuck" | sort -u | tr '\n' ' '))"
+		exit 1
+	fi
+fi
+
+# systemd-nspawn --keep-unit moves itself and the container into
+# "supervisor" and "payload" below our cgroup and leaves them behind:
+# remember which exist now, remove the ones it created once it is gone
+# (NEW_DIRS, rmdir_new above).
+for h in systemd unified; do
+	cg=$(sed -n "s/^[0-9]*:name=systemd://p" /proc/self/cgroup)
+	[ "$h" = unified ] && cg=$(sed -n 's/^0:://p' /proc/self/cgroup)
+	base=/sys/fs/cgroup/$h
+	[ "$h" = unified ] && [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] &&
+	    base=/sys/fs/cgroup
+	[ -d "$base" ] || continue
+	for d in supervisor payload; do
+		p=$base${cg%/}/$d
+		[ -e "$p" ] || NEW_DIRS="$NEW_DIRS $p"
+	done
+done
+# Its lock and propagation directories, likewise (when empty).
+[ -e /run/systemd/nspawn ] || NEW_DIRS="$NEW_DIRS /run/systemd/nspawn"
+
 # --- tools -------------------------------------------------------------
+# And what make deb needs (packaging/debian/control's Build-Depends,
+# build-essential, which dpkg-buildpackage checks too).
 need=
 for t in systemd-nspawn:systemd-container debootstrap:debootstrap \
-    nsenter:util-linux pgrep:procps; do
+    nsenter:util-linux pgrep:procps \
+    dpkg-buildpackage:dpkg-dev dh:debhelper pkg-config:pkg-config; do
 	command -v "${t%%:*}" >/dev/null 2>&1 || need="$need ${t#*:}"
+done
+for p in build-essential libseccomp-dev libcap-dev libssl-dev; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+	    need="$need $p"
 done
 if [ -n "$need" ]; then
 	echo "# installing:$need"
@@ -214,16 +268,46 @@ if [ -n "$need" ]; then
 	{ apt-get install -y -qq --no-install-recommends $need ||
 	    { apt-get update -qq && apt-get install -y -qq \
 	    --no-install-recommends $need; }; } >"$T/apt.log" 2>&1
-	check "tools installed ($need)" test $? -eq 0 || tail -20 "$T/apt.log"
+	st=$?
+	if [ $st -eq 0 ]; then
+		ok "tools installed ($need)"
+	else
+		notok "tools installed ($need): apt-get exit $st"
+		tail -20 "$T/apt.log" | indent
+	fi
 fi
 
 # --- the package ---------------------------------------------------------
+# build-deb's .deb if it is newer than every file make deb copies (git's
+# tracked and untracked, not ignored, files), else a fresh make deb.
 # shellcheck disable=SC2012
 DEB=$(ls build-deb/uds-gateway_*_*.deb 2>/dev/null | head -1)
+stale=
 if [ -z "$DEB" ]; then
-	$MAKE -s deb >"$T/deb.log" 2>&1 || tail -30 "$T/deb.log" | indent
+	stale="no .deb in build-deb"
+elif ! gone=$(git ls-files -d 2>/dev/null); then
+	stale="not a git checkout: cannot tell what changed"
+elif [ -n "$gone" ]; then
+	stale="$(echo "$gone" | head -1) deleted"
+else
+	# shellcheck disable=SC2016
+	stale=$(git ls-files -z -c -o --exclude-standard | xargs -0 -r sh -c \
+	    'find "$@" -prune -newer "$0" -print 2>/dev/null' "$DEB" | head -1)
+	[ -z "$stale" ] || stale="$stale is newer"
+fi
+if [ -n "$stale" ]; then
+	echo "# make deb: $stale"
+	if $MAKE -s deb >"$T/deb.log" 2>&1; then
+		ok "make deb ($stale)"
+	else
+		tail -30 "$T/deb.log" | indent
+		notok "make deb ($stale)"
+		exit 1
+	fi
 	# shellcheck disable=SC2012
 	DEB=$(ls build-deb/uds-gateway_*_*.deb 2>/dev/null | head -1)
+else
+	ok "$DEB is newer than every source file: reused"
 fi
 if [ -z "$DEB" ]; then
 	notok "no build-deb/uds-gateway_*_*.deb (make deb failed)"
@@ -231,13 +315,6 @@ if [ -z "$DEB" ]; then
 fi
 
 # --- the root file system -------------------------------------------------
-# A container an earlier run could not stop holds the rootfs (and its lock).
-old=$(strays orphans)
-if [ -n "$old" ]; then
-	echo "# a container left in build-nspawn/root by an earlier run: SIGKILL for $(echo "$old" | tr '\n' ' ')"
-	# shellcheck disable=SC2086
-	kill_inits $old
-fi
 # The first alternative of each of the .deb's (Pre-)Depends.
 deps=$(dpkg-deb -f "$DEB" Pre-Depends Depends | sed 's/^[A-Za-z-]*: //' |
     tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/:any//; s/[[:space:]]//g' | grep .)
@@ -279,7 +356,7 @@ if [ -n "$st" ] && [ "$st" != not-installed ]; then
 	echo "# uds-gateway is $st in the cached rootfs (an interrupted run?): purging it"
 	# shellcheck disable=SC2086
 	if ! timeout -k 5 120 systemd-nspawn -D "$R" $NSPAWN_OPTS --pipe \
-	    dpkg --purge uds-gateway >"$T/purge.log" 2>&1 </dev/null; then
+	    dpkg --purge uds-gateway >"$T/purge.log" 2>&1 </dev/null 9>&-; then
 		indent <"$T/purge.log"
 		notok "purge the earlier uds-gateway from the cached rootfs"
 		exit 1
@@ -295,7 +372,7 @@ CONSOLE=$NSDIR/console.log
 # process group leader), so $! is systemd-nspawn.
 # shellcheck disable=SC2086
 setsid systemd-nspawn -D "$R" $NSPAWN_OPTS --boot --console=read-only \
-    </dev/null >"$CONSOLE" 2>&1 &
+    </dev/null >"$CONSOLE" 2>&1 9>&- &
 NS_PID=$!
 if ! find_cpid 100; then
 	tail -20 "$CONSOLE" | indent
@@ -309,7 +386,7 @@ fi
 cti() {
 	timeout -k 5 "${TMO:-30}" nsenter -t "$CPID" -a -r -w env -i \
 	    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-	    LANG=C.UTF-8 SYSTEMD_PAGER= SYSTEMD_COLORS=0 "$@"
+	    LANG=C.UTF-8 SYSTEMD_PAGER= SYSTEMD_COLORS=0 "$@" 9>&-
 }
 ct() { cti "$@" </dev/null; }
 n=100
@@ -405,6 +482,11 @@ echoes() {
 	    UNIX-CONNECT:/run/uds-gateway/echo.sock 2>/dev/null)" = "$1"
 }
 journal() { ct journalctl -b -u uds-gateway.service --no-pager -o cat 2>/dev/null; }
+# The journal of one invocation of the service (its InvocationID): what
+# it, and its ExecStartPre=, wrote.
+journal_inv() {
+	ct journalctl _SYSTEMD_INVOCATION_ID="$1" --no-pager -o cat 2>/dev/null
+}
 # The unit's last NAME= line ("" if none).
 unit_value() { sed -n "s/^$1=//p" "$UNIT" | tail -1; }
 
@@ -426,14 +508,18 @@ for s in echo http; do
 done
 check "curl /healthz on http.sock answers ok" healthz
 check "echo through echo.sock (socat)" echoes hello-systemd
+# This start's own lines: not a "ready:" of the package's start.
+inv=$(prop uds-gateway.service InvocationID)
 n=50
-while [ $n -gt 0 ] && ! journal | grep -q '^ready:'; do sleep 0.1; n=$((n - 1)); done
-j=$(journal)
+while [ $n -gt 0 ] && [ -n "$inv" ] && ! journal_inv "$inv" | grep -q '^ready:'; do
+	sleep 0.1; n=$((n - 1))
+done
+j=$([ -z "$inv" ] || journal_inv "$inv")
 if printf '%s\n' "$j" | grep -q '^ready:' && ! printf '%s\n' "$j" | grep -q 'not sandboxed'; then
-	ok "journal: \"$(printf '%s\n' "$j" | grep '^ready:' | tail -1)\", no \"not sandboxed\""
+	ok "journal of this start ($inv): \"$(printf '%s\n' "$j" | grep '^ready:' | tail -1)\", no \"not sandboxed\""
 else
 	printf '%s\n' "$j" | tail -20 | indent
-	notok "journal: \"ready:\" and no \"not sandboxed\""
+	notok "journal of this start (InvocationID ${inv:-none}): \"ready:\" and no \"not sandboxed\""
 fi
 
 # --- the processes, seen from the host ------------------------------------------
@@ -466,26 +552,22 @@ else
 	check "parent: uid 0, NoNewPrivs 1, Seccomp 2 (SystemCallFilter=)" test \
 	    "$(field "$HM" Uid | cut -d' ' -f1) $(field "$HM" NoNewPrivs) $(field "$HM" Seccomp)" = "0 1 2"
 
-	# ProtectProc= and ProcSubset=: the service's own /proc mount.
-	procopts=$(awk '$5 == "/proc" && $9 == "proc" { print $NF }' "/proc/$HM/mountinfo" | tail -1)
+	# ProtectProc=ptraceable and ProcSubset=pid: the service's own /proc
+	# mount must say so, whatever the unit says (the parent's design
+	# relies on the workers' /proc/<pid> being hidden: SECURITY.md).
+	# mountinfo: the fields after "-" are type, source, super options.
+	procopts=$(awk '$5 == "/proc" {
+		for (i = 7; i <= NF && $i != "-"; i++) ;
+		if ($(i + 1) == "proc") print $(i + 3) }' "/proc/$HM/mountinfo" | tail -1)
 	pp=$(unit_value ProtectProc)
-	case ${pp:-default} in
-	default) ok "ProtectProc=default: nothing to see in the proc mount (default)" ;;
-	*)
-		case $pp in
-		noaccess) alt=1 ;; invisible) alt=2 ;; ptraceable) alt=4 ;; *) alt=$pp ;;
-		esac
-		case ",$procopts," in
-		*",hidepid=$pp,"*|*",hidepid=$alt,"*) r=0 ;; *) r=1 ;; esac
-		check "ProtectProc=$pp: the service's /proc is mounted hidepid=$pp ($procopts)" test $r -eq 0 ;;
-	esac
+	case ",$procopts," in
+	*,hidepid=ptraceable,*|*,hidepid=4,*) r=0 ;; *) r=1 ;; esac
+	check "ProtectProc=${pp:-(unset)}: the service's /proc is mounted hidepid=ptraceable (${procopts:-no proc mount})" \
+	    test $r -eq 0
 	ps_=$(unit_value ProcSubset)
-	case ${ps_:-all} in
-	all) ok "ProcSubset=all: nothing to see in the proc mount (default)" ;;
-	*)
-		case ",$procopts," in *",subset=$ps_,"*) r=0 ;; *) r=1 ;; esac
-		check "ProcSubset=$ps_: the service's /proc is mounted subset=$ps_ ($procopts)" test $r -eq 0 ;;
-	esac
+	case ",$procopts," in *,subset=pid,*) r=0 ;; *) r=1 ;; esac
+	check "ProcSubset=${ps_:-(unset)}: the service's /proc is mounted subset=pid (${procopts:-no proc mount})" \
+	    test $r -eq 0
 fi
 
 # --- reload ---------------------------------------------------------------------
@@ -557,7 +639,7 @@ else
 	notok "systemctl stop uds-gateway.socket uds-gateway.service: socket, service, result = $res"
 fi
 
-# --- the whole run's journal ---------------------------------------------------------
+# --- the whole run's journal (so far) --------------------------------------------------
 j=$(journal)
 check "journal of this boot: no \"not sandboxed\"" sh -c \
     "! printf '%s\n' \"\$1\" | grep -q 'not sandboxed'" sh "$j"
@@ -565,6 +647,92 @@ w=$(ct journalctl -b -u uds-gateway.service -u uds-gateway.socket -p warning \
     --no-pager -o cat 2>/dev/null)
 [ -z "$w" ] || printf '%s\n' "$w" | indent
 check "journal of this boot: no warning or error about the units (-p warning)" test -z "$w"
+
+# --- the restart policy: Restart=on-abnormal, RestartPreventExitStatus=78 -----------------
+# After the journal checks above: these log errors on purpose. Each part
+# ends with the service stopped and reset-failed, for the purge below.
+# poll SECONDS CMD...: CMD every 0.1 s until it succeeds, for at most
+# SECONDS.
+poll() {
+	end_=$(($(date +%s) + $1)); shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$end_" ] || return 1
+		sleep 0.1
+	done
+}
+svc() { prop uds-gateway.service "$1"; }
+# svc_is STATE NRESTARTS
+svc_is() { test "$(svc ActiveState) $(svc NRestarts)" = "$1 $2"; }
+svc_state() { echo "$(svc ActiveState)/$(svc SubState) Result=$(svc Result) NRestarts=$(svc NRestarts)"; }
+
+# (a) An invalid policy: ExecStartPre= (-t) refuses it, the start fails
+# and systemd does not retry it.
+POL=$R/etc/uds-gateway/gateway.policy
+cp -p "$POL" "$T/policy.orig"
+[ -z "$(tail -c 1 "$POL")" ] || echo >>"$POL"
+echo 'colour blue' >>"$POL"
+bad=$(wc -l <"$POL")
+ct systemctl start uds-gateway.service >"$T/bad.log" 2>&1; rc=$?
+settled=0
+if poll 5 svc_is failed 0; then
+	# and stays so: no restart is scheduled (RestartSec= is 100 ms).
+	settled=1 i=10
+	while [ $i -gt 0 ]; do
+		sleep 0.2
+		svc_is failed 0 || { settled=0; break; }
+		i=$((i - 1))
+	done
+fi
+res=$(svc_state)
+if [ $rc -ne 0 ] && [ $settled = 1 ]; then
+	ok "invalid policy: systemctl start exit $rc, still failed with NRestarts=0 2 s later ($res)"
+else
+	indent <"$T/bad.log"
+	notok "invalid policy: systemctl start exit $rc (want non-zero), then failed with NRestarts=0 for 2 s ($res)"
+fi
+inv=$(svc InvocationID)
+want="/etc/uds-gateway/gateway.policy:$bad:1: "
+j=$([ -z "$inv" ] || journal_inv "$inv")
+if printf '%s\n' "$j" | grep -F "$want" | grep -q colour; then
+	ok "invalid policy: the journal of that start ($inv): \"$(printf '%s\n' "$j" | grep -F "$want" | head -1)\""
+else
+	printf '%s\n' "$j" | tail -20 | indent
+	notok "invalid policy: the journal of that start (InvocationID ${inv:-none}) has \"$want... colour\""
+fi
+cp -p "$T/policy.orig" "$POL"
+ct systemctl reset-failed uds-gateway.service >/dev/null 2>&1
+check "invalid policy: the policy restored, after reset-failed: $(svc_state)" \
+    sh -c "cmp -s '$T/policy.orig' '$POL' && [ '$(svc ActiveState)' = inactive ]"
+
+# (b) A crash (SIGSEGV, not an exit the daemon chose): systemd restarts
+# it, and the workers of the crashed parent die with it (PDEATHSIG).
+ct systemctl start uds-gateway.service >"$T/crash.log" 2>&1; rc=$?
+m1=$(svc MainPID)
+HM=$(host_main)
+oldw=$(workers "${HM:-0}")
+if [ $rc -eq 0 ] && svc_is active 0 && [ -n "$m1" ] && [ "$m1" != 0 ]; then
+	ok "crash: systemctl start: MainPID $m1 ($(svc_state))"
+else
+	indent <"$T/crash.log"
+	notok "crash: systemctl start: exit $rc, MainPID ${m1:-none} ($(svc_state))"
+fi
+ct kill -SEGV "$m1"
+restarted() {
+	m2=$(svc MainPID)
+	svc_is active 1 && [ -n "$m2" ] && [ "$m2" != 0 ] && [ "$m2" != "$m1" ]
+}
+t0=$(date +%s)
+poll 20 restarted; m2=$(svc MainPID)
+check "crash: kill -SEGV MainPID $m1: restarted, MainPID ${m2:-none} ($(svc_state), $(($(date +%s) - t0)) s)" \
+    restarted
+check "crash: after the restart, curl /healthz answers ok" poll 5 healthz
+left=
+for p in $oldw; do alive "$p" && left="$left $p"; done
+check "crash: the crashed parent's workers ($oldw) are gone${left:+ (alive:$left)}" \
+    test -n "$oldw" -a -z "$left"
+ct systemctl stop uds-gateway.service >/dev/null 2>&1
+ct systemctl reset-failed uds-gateway.service >/dev/null 2>&1
+check "crash: stopped again: $(svc_state)" test "$(svc ActiveState)" = inactive
 
 # --- purge, under systemd ---------------------------------------------------------------
 # The package's prerm stops a running service, postrm purge removes it.
