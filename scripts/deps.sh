@@ -38,10 +38,13 @@ if command -v dpkg-query >/dev/null 2>&1; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	# nginx must not start a system instance: the tests run their own.
+	# dash runs no EXIT trap on an untrapped INT/TERM/HUP: trap them, or
+	# a ^C leaves policy-rc.d behind to block every service start.
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+		trap 'exit 130' INT TERM HUP
 		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
 		chmod 755 /usr/sbin/policy-rc.d
-		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 	fi
 	apt-get install -y -qq --no-install-recommends $missing
 elif command -v rpm >/dev/null 2>&1 && command -v dnf >/dev/null 2>&1; then

@@ -29,7 +29,7 @@ need=
 for t in dpkg-buildpackage:dpkg-dev dh:debhelper debuild:devscripts \
     lintian:lintian rpmbuild:rpm rpmlint:rpmlint systemd-analyze:systemd \
     systemd-sysusers:systemd socat:socat curl:curl pkg-config:pkg-config \
-    groff:groff; do
+    groff:groff man:man-db; do
 	command -v "${t%%:*}" >/dev/null 2>&1 || need="$need ${t#*:}"
 done
 for p in libseccomp-dev libcap-dev libssl-dev; do
@@ -42,7 +42,13 @@ if [ -n "$need" ]; then
 	{ apt-get install -y -qq --no-install-recommends $need ||
 	    { apt-get update -qq && apt-get install -y -qq \
 	    --no-install-recommends $need; }; } >"$T/apt.log" 2>&1
-	check "tools installed ($need)" test $? -eq 0 || tail -20 "$T/apt.log"
+	st=$?
+	if [ $st -eq 0 ]; then
+		ok "tools installed ($need)"
+	else
+		notok "tools installed ($need): apt-get exit $st"
+		tail -20 "$T/apt.log" | sed 's/^/#   /'
+	fi
 fi
 
 # --- man pages render without warnings ------------------------------------
@@ -103,6 +109,13 @@ fi
 dpkg --purge uds-gateway >/dev/null 2>&1
 if dpkg -i "$DEB" >"$T/dpkg.log" 2>&1; then ok "dpkg -i $(basename "$DEB")"
 else sed 's/^/#   /' "$T/dpkg.log"; notok "dpkg -i"; fi
+# Under a systemd PID 1 the postinst (dh_installsystemd) has started the
+# service, which holds the lock files and sockets the run by hand below
+# needs: stop it (the socket unit too, if anything started it). The
+# purge's prerm then finds it stopped, which it handles.
+if [ -d /run/systemd/system ]; then
+	systemctl stop uds-gateway.service uds-gateway.socket >/dev/null 2>&1 || :
+fi
 check "user uds-gateway exists" sh -c "getent passwd uds-gateway >/dev/null"
 check "group uds-gateway-clients exists" sh -c "getent group uds-gateway-clients >/dev/null"
 check "policy is a conffile" sh -c \
@@ -133,9 +146,17 @@ check "curl /healthz on http.sock" test "$(curl -s --max-time 5 \
 check "echo through echo.sock (socat)" test "$(echo hello-pkg |
     socat -t 5 -T 5 - UNIX-CONNECT:/run/uds-gateway/echo.sock)" = hello-pkg
 kill -TERM "$GW_PID" 2>/dev/null
+# At most 10 s (the packaged shutdown_timeout is 5 s), then SIGKILL.
+n=100
+while [ $n -gt 0 ] && kill -0 "$GW_PID" 2>/dev/null; do sleep 0.1; n=$((n - 1)); done
+killed=
+if kill -0 "$GW_PID" 2>/dev/null; then
+	kill -KILL "$GW_PID" 2>/dev/null
+	killed=" (still running 10 s after SIGTERM: SIGKILL)"
+fi
 wait "$GW_PID"; rc=$?
 GW_PID=
-check "SIGTERM: exit 0, sockets removed" test "$rc" -eq 0 -a \
+check "SIGTERM: exit 0, sockets removed$killed" test "$rc" -eq 0 -a \
     ! -e /run/uds-gateway/http.sock -a ! -e /run/uds-gateway/echo.sock
 
 if dpkg --purge uds-gateway >"$T/purge.log" 2>&1; then ok "dpkg --purge"
