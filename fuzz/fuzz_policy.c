@@ -9,26 +9,6 @@
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* Source positions cannot survive printing; everything else must. */
-static void
-normalize(struct policy *p)
-{
-	struct listener_conf *l;
-	size_t i, j;
-
-	memset(&p->user_pos, 0, sizeof(p->user_pos));
-	for (i = 0; i < POLICY_MAX_LISTENERS; i++) {
-		l = &p->listeners[i];
-		memset(&l->owner_pos, 0, sizeof(l->owner_pos));
-		memset(&l->group_pos, 0, sizeof(l->group_pos));
-		l->line = 0;
-		for (j = 0; j < POLICY_MAX_RULES; j++) {
-			memset(&l->rules[j].pos, 0, sizeof(l->rules[j].pos));
-			l->rules[j].line = 0;
-		}
-	}
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
@@ -53,8 +33,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		    d.msg, text);
 		abort();
 	}
-	normalize(&a);
-	normalize(&b);
+	/* Source positions cannot survive printing; everything else must. */
+	policy_forget_positions(&a);
+	policy_forget_positions(&b);
 	if (memcmp(&a, &b, sizeof(a)) != 0) {
 		fprintf(stderr, "round trip differs:\n%s", text);
 		abort();

@@ -98,6 +98,13 @@ int	 policy_resolve(struct policy *p, struct gw_diag *diag);
  */
 void	 policy_print(FILE *fp, const struct policy *p);
 
+/*
+ * policy_forget_positions: zero every source position and line in p,
+ * what policy_print cannot carry, so that a policy and its printed and
+ * reparsed copy compare equal with memcmp (the round-trip tests).
+ */
+void	 policy_forget_positions(struct policy *p);
+
 /* policy_service_name: "echo", "http", or "none" for anything else. */
 const char *policy_service_name(int svc);
 

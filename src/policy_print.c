@@ -119,3 +119,23 @@ policy_print(FILE *fp, const struct policy *p)
 	for (i = 0; i < p->nlisteners && i < POLICY_MAX_LISTENERS; i++)
 		print_listener(fp, &p->listeners[i]);
 }
+
+void
+policy_forget_positions(struct policy *p)
+{
+	struct listener_conf *l;
+	size_t i, j;
+
+	memset(&p->user_pos, 0, sizeof(p->user_pos));
+	memset(&p->nofile_pos, 0, sizeof(p->nofile_pos));
+	for (i = 0; i < POLICY_MAX_LISTENERS; i++) {
+		l = &p->listeners[i];
+		memset(&l->owner_pos, 0, sizeof(l->owner_pos));
+		memset(&l->group_pos, 0, sizeof(l->group_pos));
+		l->line = 0;
+		for (j = 0; j < POLICY_MAX_RULES; j++) {
+			memset(&l->rules[j].pos, 0, sizeof(l->rules[j].pos));
+			l->rules[j].line = 0;
+		}
+	}
+}

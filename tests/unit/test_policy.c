@@ -77,23 +77,16 @@ normalize(struct policy *p)
 	struct listener_conf *l;
 	size_t i, j;
 
-	memset(&p->user_pos, 0, sizeof(p->user_pos));
-	memset(&p->nofile_pos, 0, sizeof(p->nofile_pos));
+	policy_forget_positions(p);
 	p->uid = 0;
 	p->gid = 0;
 	for (i = 0; i < POLICY_MAX_LISTENERS; i++) {
 		l = &p->listeners[i];
-		memset(&l->owner_pos, 0, sizeof(l->owner_pos));
-		memset(&l->group_pos, 0, sizeof(l->group_pos));
-		l->line = 0;
 		l->uid = 0;
 		l->gid = 0;
-		for (j = 0; j < POLICY_MAX_RULES; j++) {
+		for (j = 0; j < POLICY_MAX_RULES; j++)
 			if (l->rules[j].by_name)
 				l->rules[j].id = 0;
-			memset(&l->rules[j].pos, 0, sizeof(l->rules[j].pos));
-			l->rules[j].line = 0;
-		}
 	}
 }
 
