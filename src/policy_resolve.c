@@ -135,6 +135,11 @@ resolve_user(struct policy *p, struct gw_diag *diag)
 		return rerr(diag, p->user_pos.line != 0 ? &p->user_pos : NULL,
 		    "worker user '%s' has uid 0; workers must not run as "
 		    "root", p->user);
+	/* privdrop refuses it too; found here, it is a policy error. */
+	if (gid == 0 && geteuid() == 0)
+		return rerr(diag, p->user_pos.line != 0 ? &p->user_pos : NULL,
+		    "worker user '%s' has primary group 0 (root); workers "
+		    "must not run with group root", p->user);
 	p->uid = (uid_t)uid;
 	p->gid = (gid_t)gid;
 	return 0;

@@ -79,3 +79,38 @@ else
 	notok "daemon with nofile at the hard limit: ready"
 fi
 BIN=$real_bin
+
+# A worker user whose primary group is root: privdrop would refuse it in
+# every worker, so it is refused where the policy is resolved.
+useradd -r -g 0 -M -d /nonexistent -s /usr/sbin/nologin udsgw-gid0 2>/dev/null
+trap 'userdel udsgw-gid0 2>/dev/null; cleanup' EXIT
+g0_policy() {
+	cat >"$T/g0.policy" <<EOP
+$1
+listener echo {
+	path	$T/g0.sock
+	service	echo
+	allow	any
+}
+EOP
+}
+g0_policy "user udsgw-gid0"
+out=$("$BIN" -t -f "$T/g0.policy" 2>&1); rc=$?
+check "user with primary group 0: -t exit 1 (got $rc)" [ "$rc" -eq 1 ]
+has() { printf '%s' "$1" | grep -q "$2"; }
+check "... at file:line:col ($out)" \
+    has "$out" "^$T/g0.policy:1:6: worker user 'udsgw-gid0' has primary group 0 (root)"
+"$BIN" -f "$T/g0.policy" 2>/dev/null; rc=$?
+check "... the daemon: exit 78 (got $rc)" [ "$rc" -eq 78 ]
+g0_policy "user nobody"
+if start_gw "$T/g0.policy"; then
+	g0_policy "user udsgw-gid0"
+	kill -HUP "$GW_PID"
+	check "reload to it: refused, the current policy stays" \
+	    wait_for 10 grep -q 'reload failed, the current policy stays: .*primary group 0' "$GW_LOG"
+	check "... echo still served" echo_roundtrip "$T/g0.sock" "$T/nf.data"
+	stop_gw
+	check "... SIGTERM: exit 0 (got $GW_STATUS)" [ "$GW_STATUS" -eq 0 ]
+else
+	notok "daemon as nobody: ready"
+fi
