@@ -89,13 +89,21 @@ schedule_restart(struct wproc *w, int failed_start)
 		fatalx("workers failed to start %d times in a row; giving up",
 		    start_failures);
 	/* Listening sockets stay open here: peers wait meanwhile. */
-	w->respawn_at = ploop.now_ms + backoff_ms;
+	w->respawn_at = loop_clock_ms() + backoff_ms;
 	log_info("restarting worker slot %zu in %llu ms", w->slot,
 	    (unsigned long long)backoff_ms);
 	if (failed_start || backoff_ms < BACKOFF_MAX_MS / 2)
 		backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ?
 		    BACKOFF_MAX_MS : backoff_ms * 2;
 }
+
+/*
+ * After a spawn fails, no other slot forks until the back-off is over:
+ * one resource pinch (EAGAIN, EMFILE) must cost one failed start, not
+ * one per slot of the pass, and a pass must not wait 5 s per slot for
+ * status descriptors that will not come.
+ */
+static uint64_t		 spawn_hold_until;
 
 static void
 spawn(struct wproc *w)
@@ -106,9 +114,14 @@ spawn(struct wproc *w)
 
 	w->ready = 0;
 	w->respawn_at = 0;
+	if (loop_clock_ms() < spawn_hold_until) {
+		w->respawn_at = spawn_hold_until;
+		return;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		log_warn("worker slot %zu: socketpair", w->slot);
 		schedule_restart(w, 1);
+		spawn_hold_until = w->respawn_at;
 		return;
 	}
 	if ((pid = fork()) == -1) {
@@ -116,6 +129,7 @@ spawn(struct wproc *w)
 		(void)close(sv[0]);
 		(void)close(sv[1]);
 		schedule_restart(w, 1);
+		spawn_hold_until = w->respawn_at;
 		return;
 	}
 	if (pid == 0)
@@ -124,24 +138,33 @@ spawn(struct wproc *w)
 	(void)close(sv[1]);
 	w->pid = pid;
 	w->status_fd = parent_worker_recv_status_fd(sv[0], why, sizeof(why));
-	if (w->status_fd == -1) {
-		/*
-		 * Without it the worker cannot be verified: never read its
-		 * records, and let reap() count the death as a failed start.
-		 */
-		if (why[0] != '\0') {
-			log_warnx("worker %ld: %s; killing it", (long)pid, why);
-			(void)kill(pid, SIGKILL);	/* our unreaped child */
-		}
-		(void)close(sv[0]);
+	if (w->status_fd == -1 && why[0] == '\0') {
+		(void)close(sv[0]);	/* it died first: reap() counts it */
 		return;
 	}
-	w->ev.cb = ipc_event;
-	w->ev.fd = sv[0];
-	if (loop_add(&ploop, &w->ev, EPOLLIN, 0) == -1)
-		fatal("epoll_ctl");
-	log_debug("worker %zu (generation %lu) started, pid %ld", w->slot,
-	    gens[w->gen].g_id, (long)pid);
+	if (w->status_fd != -1) {
+		w->ev.cb = ipc_event;
+		w->ev.fd = sv[0];
+		if (loop_add(&ploop, &w->ev, EPOLLIN, 0) == 0) {
+			log_debug("worker %zu (generation %lu) started, pid %ld",
+			    w->slot, gens[w->gen].g_id, (long)pid);
+			return;
+		}
+		(void)snprintf(why, sizeof(why), "epoll_ctl: %s",
+		    strerror(errno));
+		w->ev.fd = -1;
+		(void)close(w->status_fd);
+		w->status_fd = -1;
+	}
+	/*
+	 * It cannot be verified or heard: never read its records, kill it
+	 * (our unreaped child, so the pid is still its own), and let reap()
+	 * count the death as a failed start.
+	 */
+	log_warnx("worker %ld: %s; killing it", (long)pid, why);
+	(void)kill(pid, SIGKILL);
+	(void)close(sv[0]);
+	spawn_hold_until = loop_clock_ms() + backoff_ms;
 }
 
 /* Start the workers of generation gi. */
