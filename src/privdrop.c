@@ -452,10 +452,29 @@ privdrop_verify_status(int fd, uid_t uid, gid_t gid, char *why, size_t whylen)
 	return check_status(buf, uid, gid, why, whylen);
 }
 
+/* fs.nr_open, or 0 when it cannot be read. */
+static unsigned long long
+read_nr_open(void)
+{
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open("/proc/sys/fs/nr_open", O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strtoull(buf, NULL, 10);
+}
+
 int
 privdrop_nofile_problem(uint32_t nofile, const char *what, char *why,
     size_t whylen)
 {
+	unsigned long long nr_open;
 	struct rlimit rl;
 	cap_flag_value_t v = CAP_CLEAR;
 	cap_t caps;
@@ -463,6 +482,12 @@ privdrop_nofile_problem(uint32_t nofile, const char *what, char *why,
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
 		(void)snprintf(why, whylen, "getrlimit(RLIMIT_NOFILE): %s",
 		    strerror(errno));
+		return -1;
+	}
+	/* The kernel's ceiling, when /proc/sys is there (not in the unit). */
+	if ((nr_open = read_nr_open()) != 0 && nofile > nr_open) {
+		(void)snprintf(why, whylen, "%s %u is above the kernel's "
+		    "fs.nr_open of %llu", what, nofile, nr_open);
 		return -1;
 	}
 	if (rl.rlim_max == RLIM_INFINITY || nofile <= rl.rlim_max)
