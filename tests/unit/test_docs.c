@@ -95,20 +95,27 @@ has_item(const char *man, const char *pre, const char *word)
 }
 
 /*
- * Does a line of the policy text start with the key (after blanks, and
- * after a comment's '#' too when commented is set)?
+ * Does a line of the policy text set the key: the key first (after
+ * blanks), then a blank? When commented is set, a commented-out setting
+ * counts too, "# key<TAB>value": the tab tells it from prose that
+ * happens to begin with a key's name ("# mode has let the peer ...").
  */
 static int
 has_key_line(const char *text, const char *key, int commented)
 {
 	size_t kl = strlen(key);
 	const char *s = text;
+	int hash;
 
 	while (*s != '\0') {
-		while (*s == ' ' || *s == '\t' || (commented && *s == '#'))
+		while (*s == ' ' || *s == '\t')
 			s++;
-		if (strncmp(s, key, kl) == 0 && (s[kl] == ' ' ||
-		    s[kl] == '\t'))
+		hash = commented && *s == '#';
+		if (hash)
+			for (s++; *s == ' ' || *s == '\t'; s++)
+				;
+		if (strncmp(s, key, kl) == 0 && (s[kl] == '\t' ||
+		    (!hash && s[kl] == ' ')))
 			return 1;
 		if ((s = strchr(s, '\n')) == NULL)
 			break;
