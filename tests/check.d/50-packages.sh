@@ -25,31 +25,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # --- tools -------------------------------------------------------------
-need=
-for t in dpkg-buildpackage:dpkg-dev dh:debhelper debuild:devscripts \
+. tests/check.d/install.inc
+install_missing "dpkg-buildpackage:dpkg-dev dh:debhelper debuild:devscripts \
     lintian:lintian rpmbuild:rpm rpmlint:rpmlint systemd-analyze:systemd \
     systemd-sysusers:systemd socat:socat curl:curl pkg-config:pkg-config \
-    groff:groff man:man-db; do
-	command -v "${t%%:*}" >/dev/null 2>&1 || need="$need ${t#*:}"
-done
-for p in libseccomp-dev libcap-dev libssl-dev; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-	    need="$need $p"
-done
-if [ -n "$need" ]; then
-	echo "# installing:$need"
-	export DEBIAN_FRONTEND=noninteractive
-	{ apt-get install -y -qq --no-install-recommends $need ||
-	    { apt-get update -qq && apt-get install -y -qq \
-	    --no-install-recommends $need; }; } >"$T/apt.log" 2>&1
-	st=$?
-	if [ $st -eq 0 ]; then
-		ok "tools installed ($need)"
-	else
-		notok "tools installed ($need): apt-get exit $st"
-		tail -20 "$T/apt.log" | sed 's/^/#   /'
-	fi
-fi
+    groff:groff man:man-db" "libseccomp-dev libcap-dev libssl-dev"
 
 # --- man pages render without warnings ------------------------------------
 for m in docs/uds-gateway.8 docs/uds-gateway.policy.5; do

@@ -251,31 +251,11 @@ done
 # --- tools -------------------------------------------------------------
 # And what make deb needs (packaging/debian/control's Build-Depends,
 # build-essential, which dpkg-buildpackage checks too).
-need=
-for t in systemd-nspawn:systemd-container debootstrap:debootstrap \
-    nsenter:util-linux pgrep:procps \
-    dpkg-buildpackage:dpkg-dev dh:debhelper pkg-config:pkg-config; do
-	command -v "${t%%:*}" >/dev/null 2>&1 || need="$need ${t#*:}"
-done
-for p in build-essential libseccomp-dev libcap-dev libssl-dev; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-	    need="$need $p"
-done
-if [ -n "$need" ]; then
-	echo "# installing:$need"
-	export DEBIAN_FRONTEND=noninteractive
-	# shellcheck disable=SC2086
-	{ apt-get install -y -qq --no-install-recommends $need ||
-	    { apt-get update -qq && apt-get install -y -qq \
-	    --no-install-recommends $need; }; } >"$T/apt.log" 2>&1
-	st=$?
-	if [ $st -eq 0 ]; then
-		ok "tools installed ($need)"
-	else
-		notok "tools installed ($need): apt-get exit $st"
-		tail -20 "$T/apt.log" | indent
-	fi
-fi
+. tests/check.d/install.inc
+install_missing "systemd-nspawn:systemd-container debootstrap:debootstrap \
+    nsenter:util-linux pgrep:procps dpkg-buildpackage:dpkg-dev \
+    dh:debhelper pkg-config:pkg-config" \
+    "build-essential libseccomp-dev libcap-dev libssl-dev"
 
 # --- the package ---------------------------------------------------------
 # build-deb's .deb if it is newer than every file make deb copies (git's
