@@ -91,9 +91,18 @@ struct listener_conf {
 	uint8_t		 tokens[POLICY_MAX_TOKENS][POLICY_TOKEN_LEN];
 	size_t		 ntokens;
 	int		 metrics;		/* 1: /metrics served here */
+	int		 metrics_all;		/* 1: with every listener's */
 	struct limits	 lim;
 	unsigned int	 line;			/* line of "listener" */
+	/* This listener's workers; unset: the policy's global values. */
+	char		 user[POLICY_NAME_MAX];	/* empty: the global user */
+	struct srcpos	 user_pos;
+	uid_t		 wuid;			/* resolved worker user */
+	gid_t		 wgid;			/* and its primary group */
+	uint32_t	 workers;		/* 0: global; or WORKERS_AUTO */
 };
+
+#define POLICY_WORKERS_AUTO	0xffffffffu	/* "workers auto" in a block */
 
 /*
  * The whole validated policy. It is plain data with fixed-size arrays so
@@ -112,6 +121,13 @@ struct policy {
 	uint32_t	 shutdown_timeout_ms;
 	struct listener_conf listeners[POLICY_MAX_LISTENERS];
 	size_t		 nlisteners;
+	/*
+	 * In a worker's policy only, when its listener has metrics_all: the
+	 * names of the listeners whose counters it may read, in the order
+	 * of its WORKER_FD_PEER_METRICS descriptors. Names, nothing else.
+	 */
+	char		 peer_names[POLICY_MAX_LISTENERS][POLICY_NAME_MAX];
+	size_t		 npeers;
 	char		 file[256];		/* policy file name, for logs */
 };
 

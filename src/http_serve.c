@@ -315,7 +315,7 @@ reply_metrics(struct conn *c, struct hs *hs)
 	int r;
 
 	buf_init(&b, 1024 * 1024);
-	if (metrics_render(worker_metrics(), worker_policy(), &b) != 0) {
+	if (worker_metrics_render(&b) != 0) {
 		buf_free(&b);
 		return respond_error(c, 500, NULL, hs->head_method);
 	}

@@ -14,6 +14,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "activation.h"
 #include "compat.h"
 #include "log.h"
 #include "parent.h"
@@ -48,6 +49,77 @@ usage(int status)
 	    "                   the system call (never for production)\n"
 	    "  --print-seccomp  print the workers' system call filter\n");
 	exit(status);
+}
+
+/*
+ * Before anything else (OpenSSH's sanitise_stdfd): 0, 1 and 2 must be
+ * open, or the first descriptor we open (the policy file, a lock, the
+ * sealed policy memfd) would become stdin or stderr, and log lines
+ * would be written into it.
+ */
+static void
+sanitise_stdfd(void)
+{
+	int fd, i;
+
+	for (i = 0; i <= 2; i++) {
+		if (fcntl(i, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		if ((fd = open("/dev/null", O_RDWR)) == -1)
+			_exit(GW_EXIT_FAILURE);	/* no stderr to say it on */
+		if (fd != i) {		/* lower ones are open already */
+			(void)dup2(fd, i);
+			(void)close(fd);
+		}
+	}
+}
+
+/*
+ * Descriptors we were started with, other than 0-2 and the sockets of
+ * socket activation (LISTEN_FDS for our pid, from fd 3 on): nothing of
+ * ours, so nothing to keep open for the parent's life or to leak into
+ * a worker.
+ */
+static void
+close_inherited(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	const char *errstr = NULL;
+	int keep[ACTIVATION_MAX_FDS];
+	long long n = 0, i;
+	size_t k = 0;
+
+	if (pid != NULL && fds != NULL &&
+	    strtonum(pid, 1, INT_MAX, &errstr) == getpid() && errstr == NULL)
+		n = strtonum(fds, 0, ACTIVATION_MAX_FDS, &errstr);
+	if (errstr != NULL)
+		n = 0;	/* malformed: activation_parse says so later */
+	/* One that is not open: adopting it fails later, with a message. */
+	for (i = 0; i < n; i++)
+		if (fcntl(ACTIVATION_FD_START + (int)i, F_GETFD) != -1)
+			keep[k++] = ACTIVATION_FD_START + (int)i;
+	privdrop_close_fds_except(keep, k);
+}
+
+/* nobody is shared: any process running as it can signal the workers. */
+static void
+warn_nobody(const struct policy *p)
+{
+	size_t i;
+
+	if (geteuid() != 0)
+		return;
+	if (strcmp(p->user, "nobody") == 0)
+		log_warnx("%s:%u: worker user 'nobody' is shared with other "
+		    "programs: any process running as nobody can signal or "
+		    "stop the workers; use a dedicated user (uds-gateway)",
+		    p->file, p->user_pos.line);
+	for (i = 0; i < p->nlisteners; i++)
+		if (strcmp(p->listeners[i].user, "nobody") == 0)
+			log_warnx("%s:%u: listener %s: worker user 'nobody' "
+			    "is shared with other programs; use a dedicated "
+			    "user", p->file, p->listeners[i].user_pos.line,
+			    p->listeners[i].name);
 }
 
 /* Read a whole policy file; NULL with a message in msg. */
@@ -172,6 +244,7 @@ load_policy(const char *file, struct policy *p, char *msg, size_t msglen)
 	}
 	/* Denial logs name the deciding rule as file:line. */
 	gw_strlcpy(p->file, name, sizeof(p->file));
+	warn_nobody(p);
 	return 0;
 }
 
@@ -273,7 +346,10 @@ main(int argc, char *argv[])
 		{ "help",		no_argument,		NULL, 'h' },
 		{ "version",		no_argument,		NULL, 'V' },
 		{ "seccomp-debug",	no_argument,		NULL, 'S' },
+#ifdef GW_SANITIZER_BUILD
+		/* ASan and UBSan need calls the filter refuses. */
 		{ "no-seccomp",		no_argument,		NULL, 'N' },
+#endif
 		{ "print-seccomp",	no_argument,		NULL, 'P' },
 		{ "worker",		required_argument,	NULL, 'W' },
 		{ NULL,			0,			NULL, 0 }
@@ -285,6 +361,7 @@ main(int argc, char *argv[])
 	const char *name, *errstr;
 	int ch, test = 0, debug = 0, worker = -1;
 
+	sanitise_stdfd();
 	memset(&o, 0, sizeof(o));
 	if (argc >= 2 && strcmp(argv[1], "hash-token") == 0 && argc == 2)
 		return cmd_hash_token();
@@ -309,9 +386,11 @@ main(int argc, char *argv[])
 		case 'S':
 			o.worker_flags |= WORKER_F_SECCOMP_DEBUG;
 			break;
+#ifdef GW_SANITIZER_BUILD
 		case 'N':
 			o.worker_flags |= WORKER_F_NO_SECCOMP;
 			break;
+#endif
 		case 'P':
 			sandbox_print(stdout);
 			return 0;
@@ -327,6 +406,8 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage(2);
+	if (worker < 0)		/* a worker's fds are placed by the parent */
+		close_inherited();
 	log_init("uds-gateway", debug ? LOG_DEBUG : LOG_INFO);
 	if (worker >= 0)
 		worker_main(worker, o.worker_flags);

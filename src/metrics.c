@@ -11,6 +11,20 @@ static const int		 statuses[] = { METRICS_STATUSES };
 #define ADD(p, n)	__atomic_fetch_add((p), (n), __ATOMIC_RELAXED)
 #define LOAD(p)		__atomic_load_n((p), __ATOMIC_RELAXED)
 
+size_t
+metrics_shm_size(const struct policy *p)
+{
+	(void)p;
+	return sizeof(struct metrics_shm);
+}
+
+void
+metrics_shm_init(struct metrics_shm *m, const struct policy *p)
+{
+	m->magic = POLICY_MAGIC;
+	m->nlisteners = (uint32_t)p->nlisteners;
+}
+
 void
 metrics_attach(struct metrics_shm *m)
 {
@@ -219,8 +233,8 @@ static const char *const deny_names[DENY_NREASONS] = {
 };
 
 int
-metrics_render(const struct metrics_shm *m, const struct policy *p,
-    struct buf *out)
+metrics_render_set(const struct metrics_listener *const *m,
+    const char *const *names, size_t n, struct buf *out)
 {
 	static const char help[] =
 	    "# TYPE uds_gateway_connections_open gauge\n"
@@ -238,9 +252,9 @@ metrics_render(const struct metrics_shm *m, const struct policy *p,
 
 	if ((r = buf_append(out, help, sizeof(help) - 1)) != 0)
 		return r;
-	for (i = 0; i < p->nlisteners && i < POLICY_MAX_LISTENERS; i++) {
-		x = &m->l[i];
-		name = p->listeners[i].name;
+	for (i = 0; i < n; i++) {
+		x = m[i];
+		name = names[i];
 		if ((r = put(out, "connections_open", name, NULL, NULL,
 		    LOAD(&x->conn_open))) != 0 ||
 		    (r = put(out, "connections_total", name, NULL, NULL,
@@ -270,4 +284,19 @@ metrics_render(const struct metrics_shm *m, const struct policy *p,
 				return r;
 	}
 	return 0;
+}
+
+int
+metrics_render(const struct metrics_shm *m, const struct policy *p,
+    struct buf *out)
+{
+	const struct metrics_listener *set[POLICY_MAX_LISTENERS];
+	const char *names[POLICY_MAX_LISTENERS];
+	size_t i;
+
+	for (i = 0; i < p->nlisteners && i < POLICY_MAX_LISTENERS; i++) {
+		set[i] = &m->l[i];
+		names[i] = p->listeners[i].name;
+	}
+	return metrics_render_set(set, names, i, out);
 }

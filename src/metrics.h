@@ -43,6 +43,14 @@ struct metrics_shm {
 };
 
 /*
+ * metrics_shm_size: the bytes of a counters region for the listeners of
+ * p (the parent sizes and seals the memfd with it; a worker checks its
+ * mapping against it). metrics_shm_init: fill a fresh, zeroed region.
+ */
+size_t	 metrics_shm_size(const struct policy *p);
+void	 metrics_shm_init(struct metrics_shm *m, const struct policy *p);
+
+/*
  * metrics_attach: use m (a MAP_SHARED mapping of sizeof(struct
  * metrics_shm) bytes, or a private one in tests) for all counters.
  * Before attaching, every counter call is a no-op.
@@ -76,8 +84,12 @@ uint64_t metrics_open(int l);
 /*
  * metrics_render: Prometheus text exposition of m for the listeners of
  * p, appended to out. Pure: 0, or GW_ERR_NOSPACE/GW_ERR_NOMEM.
+ * metrics_render_set: the same for n listeners that each have a region
+ * of their own: listener i is m[i]->l[0], named names[i].
  */
 int	 metrics_render(const struct metrics_shm *m, const struct policy *p,
 	    struct buf *out);
+int	 metrics_render_set(const struct metrics_listener *const *m,
+	    const char *const *names, size_t n, struct buf *out);
 
 #endif /* UDSGW_METRICS_H */

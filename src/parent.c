@@ -29,7 +29,7 @@
 #define START_FAIL_BUDGET	5	/* consecutive start-up deaths */
 #define BACKOFF_MIN_MS		100
 #define BACKOFF_MAX_MS		5000
-#define WPROC_MAX		(GEN_MAX * POLICY_MAX_WORKERS)
+#define WPROC_MAX		(GEN_MAX * GEN_WORKERS_MAX)
 #define STATUS_EVERY_MS		5000
 
 struct wproc {
@@ -39,7 +39,8 @@ struct wproc {
 	int		 ready;
 	uint64_t	 respawn_at;	/* slot waiting for a restart */
 	int		 gen;		/* index in gens[]; -1: entry free */
-	size_t		 slot;		/* worker number in its generation */
+	size_t		 lidx;		/* its listener in the generation */
+	size_t		 slot;		/* worker number of that listener */
 };
 
 static const struct parent_opts	*opts;
@@ -59,12 +60,15 @@ static char			 last_status[128];
 static void	spawn(struct wproc *);
 static void	gen_free(int);
 
+/* Listener l's workers: its own "workers", else the global one. */
 static size_t
-worker_count(const struct policy *p)
+worker_count(const struct policy *p, const struct listener_conf *l)
 {
 	long n;
 
-	if (p->workers > 0)
+	if (l->workers != 0 && l->workers != POLICY_WORKERS_AUTO)
+		return l->workers;
+	if (l->workers == 0 && p->workers > 0)
 		return p->workers;
 	/* Counted once, in the parent; the worker never calls sysconf. */
 	n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -76,6 +80,13 @@ worker_count(const struct policy *p)
 }
 
 static void	ipc_event(struct loop_ev *, uint32_t);
+
+/* The name of w's listener, for logs. */
+static const char *
+wname(const struct wproc *w)
+{
+	return gens[w->gen].g_pol->listeners[w->lidx].name;
+}
 
 /*
  * A worker of the current generation did not start, or died: restart
@@ -90,7 +101,7 @@ schedule_restart(struct wproc *w, int failed_start)
 		    start_failures);
 	/* Listening sockets stay open here: peers wait meanwhile. */
 	w->respawn_at = loop_clock_ms() + backoff_ms;
-	log_info("restarting worker slot %zu in %llu ms", w->slot,
+	log_info("restarting worker %s#%zu in %llu ms", wname(w), w->slot,
 	    (unsigned long long)backoff_ms);
 	if (failed_start || backoff_ms < BACKOFF_MAX_MS / 2)
 		backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ?
@@ -119,13 +130,13 @@ spawn(struct wproc *w)
 		return;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
-		log_warn("worker slot %zu: socketpair", w->slot);
+		log_warn("worker %s#%zu: socketpair", wname(w), w->slot);
 		schedule_restart(w, 1);
 		spawn_hold_until = w->respawn_at;
 		return;
 	}
 	if ((pid = fork()) == -1) {
-		log_warn("worker slot %zu: fork", w->slot);
+		log_warn("worker %s#%zu: fork", wname(w), w->slot);
 		(void)close(sv[0]);
 		(void)close(sv[1]);
 		schedule_restart(w, 1);
@@ -133,7 +144,7 @@ spawn(struct wproc *w)
 		return;
 	}
 	if (pid == 0)
-		parent_worker_child_exec(&gens[w->gen], w->slot,
+		parent_worker_child_exec(&gens[w->gen], w->lidx, w->slot,
 		    opts->worker_flags, sv[1]);
 	(void)close(sv[1]);
 	w->pid = pid;
@@ -146,8 +157,9 @@ spawn(struct wproc *w)
 		w->ev.cb = ipc_event;
 		w->ev.fd = sv[0];
 		if (loop_add(&ploop, &w->ev, EPOLLIN, 0) == 0) {
-			log_debug("worker %zu (generation %lu) started, pid %ld",
-			    w->slot, gens[w->gen].g_id, (long)pid);
+			log_debug("worker %s#%zu (generation %lu) started, "
+			    "pid %ld", wname(w), w->slot, gens[w->gen].g_id,
+			    (long)pid);
 			return;
 		}
 		(void)snprintf(why, sizeof(why), "epoll_ctl: %s",
@@ -167,25 +179,27 @@ spawn(struct wproc *w)
 	spawn_hold_until = loop_clock_ms() + backoff_ms;
 }
 
-/* Start the workers of generation gi. */
+/* Start the workers of generation gi, each listener's own. */
 static void
 gen_spawn(int gi)
 {
 	struct gen *g = &gens[gi];
-	size_t i, j = 0;
+	size_t l, i, j = 0;
 
-	for (i = 0; i < g->g_nworkers; i++) {
-		while (j < WPROC_MAX && wp[j].gen != -1)
-			j++;
-		if (j == WPROC_MAX)
-			fatalx("no free worker entry");	/* GEN_MAX bounds it */
-		memset(&wp[j], 0, sizeof(wp[j]));
-		wp[j].ev.fd = -1;
-		wp[j].status_fd = -1;
-		wp[j].gen = gi;
-		wp[j].slot = i;
-		spawn(&wp[j]);
-	}
+	for (l = 0; l < g->g_pol->nlisteners; l++)
+		for (i = 0; i < g->g_l[l].gl_nworkers; i++) {
+			while (j < WPROC_MAX && wp[j].gen != -1)
+				j++;
+			if (j == WPROC_MAX)	/* GEN_MAX bounds it */
+				fatalx("no free worker entry");
+			memset(&wp[j], 0, sizeof(wp[j]));
+			wp[j].ev.fd = -1;
+			wp[j].status_fd = -1;
+			wp[j].gen = gi;
+			wp[j].lidx = l;
+			wp[j].slot = i;
+			spawn(&wp[j]);
+		}
 }
 
 static size_t
@@ -219,12 +233,12 @@ gen_counts(const struct gen *g, unsigned long long *open,
 
 	*open = *conns = *reqs = 0;
 	for (i = 0; i < g->g_pol->nlisteners; i++) {
-		*open += __atomic_load_n(&g->g_shm->l[i].conn_open,
-		    __ATOMIC_RELAXED);
-		*conns += __atomic_load_n(&g->g_shm->l[i].conn_total,
-		    __ATOMIC_RELAXED);
+		const struct metrics_listener *m = &g->g_l[i].gl_shm->l[0];
+
+		*open += __atomic_load_n(&m->conn_open, __ATOMIC_RELAXED);
+		*conns += __atomic_load_n(&m->conn_total, __ATOMIC_RELAXED);
 		for (k = 0; k < METRICS_NSTATUS; k++)
-			*reqs += __atomic_load_n(&g->g_shm->l[i].requests[k],
+			*reqs += __atomic_load_n(&m->requests[k],
 			    __ATOMIC_RELAXED);
 	}
 }
@@ -293,10 +307,10 @@ check_ready(void)
 static void
 worker_ready(struct wproc *w)
 {
-	const struct policy *p = gens[w->gen].g_pol;
+	const struct listener_conf *l = &gens[w->gen].g_pol->listeners[w->lidx];
 	char why[256];
 
-	if (privdrop_verify_status(w->status_fd, p->uid, p->gid, why,
+	if (privdrop_verify_status(w->status_fd, l->wuid, l->wgid, why,
 	    sizeof(why)) == -1) {
 		if (geteuid() == 0 && !(opts->worker_flags &
 		    WORKER_F_NO_SECCOMP))
@@ -385,13 +399,25 @@ reap(void)
 	int status, gi;
 	size_t i;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+	while ((pid = waitpid(-1, &status, WNOHANG | WUNTRACED)) > 0) {
 		for (i = 0; i < WPROC_MAX; i++)
 			if (wp[i].gen != -1 && wp[i].pid == pid)
 				break;
 		if (i == WPROC_MAX)
 			continue;
 		w = &wp[i];
+		if (WIFSTOPPED(status)) {
+			/*
+			 * A stopped worker holds its connections and takes
+			 * its share of new ones (EPOLLEXCLUSIVE) without
+			 * serving them: replace it.
+			 */
+			log_warnx("worker %s#%zu pid %ld stopped by signal %d "
+			    "(%s); killing it", wname(w), w->slot, (long)pid,
+			    WSTOPSIG(status), strsignal(WSTOPSIG(status)));
+			(void)kill(pid, SIGKILL);
+			continue;
+		}
 		gi = w->gen;
 		describe_death(pid, status, w->ready, stopping || gi != cur);
 		wproc_release(w);
@@ -428,8 +454,8 @@ fold_metrics(const struct gen *old, struct gen *g)
 				break;
 		if (j == g->g_pol->nlisteners)
 			continue;
-		o = &old->g_shm->l[i];
-		n = &g->g_shm->l[j];
+		o = &old->g_l[i].gl_shm->l[0];
+		n = &g->g_l[j].gl_shm->l[0];
 		__atomic_fetch_add(&n->conn_total, o->conn_total,
 		    __ATOMIC_RELAXED);
 		__atomic_fetch_add(&n->bytes_in, o->bytes_in, __ATOMIC_RELAXED);
@@ -465,9 +491,10 @@ gen_free(int gi)
 	parent_worker_free_shared(g);
 	if (gi != cur)
 		log_info("generation %lu: all workers gone", g->g_id);
+	explicit_bzero(g->g_pol, sizeof(*g->g_pol));	/* token hashes */
 	free(g->g_pol);
 	memset(g, 0, sizeof(*g));
-	g->g_policy_fd = g->g_metrics_fd = -1;
+	parent_worker_gen_init(g);
 }
 
 static int
@@ -481,28 +508,45 @@ gen_slot(void)
 	return -1;
 }
 
-/* Make p (allocated, taken over) generation gi and start its workers. */
+/*
+ * Make p (allocated, taken over) generation gi and start its workers.
+ * With act (the first generation), inherited descriptors that no
+ * listener claimed are closed before any worker is forked.
+ */
 static int
 gen_start(int gi, struct policy *p, struct activation *act, int *used)
 {
 	struct gen *g = &gens[gi];
+	size_t i;
 
 	memset(g, 0, sizeof(*g));
-	g->g_policy_fd = g->g_metrics_fd = -1;
+	parent_worker_gen_init(g);
 	g->g_pol = p;
 	g->g_id = ++gen_seq;
+	for (i = 0; i < p->nlisteners; i++) {
+		g->g_l[i].gl_nworkers = worker_count(p, &p->listeners[i]);
+		g->g_nworkers += g->g_l[i].gl_nworkers;
+	}
+	if (g->g_nworkers > GEN_WORKERS_MAX) {
+		log_warnx("the policy starts %zu workers; at most %d are "
+		    "supported (lower 'workers')", g->g_nworkers,
+		    GEN_WORKERS_MAX);
+		goto fail;
+	}
 	/* Before the sockets, whose renames are the last step. */
 	if (parent_worker_make_shared(g) == -1 ||
-	    parent_sock_gen(g, act, used) == -1) {
-		parent_worker_free_shared(g);
-		memset(g, 0, sizeof(*g));
-		g->g_policy_fd = g->g_metrics_fd = -1;
-		return -1;
-	}
+	    parent_sock_gen(g, act, used) == -1)
+		goto fail;
+	if (act != NULL)
+		parent_sock_activation_close_unused(act, used);
 	g->g_used = 1;
-	g->g_nworkers = worker_count(p);
 	gen_spawn(gi);
 	return 0;
+ fail:
+	parent_worker_free_shared(g);
+	memset(g, 0, sizeof(*g));
+	parent_worker_gen_init(g);
+	return -1;
 }
 
 static void
@@ -679,6 +723,8 @@ parent_run(struct policy *p, const struct parent_opts *o)
 	size_t i;
 
 	opts = o;
+	for (i = 0; i < GEN_MAX; i++)
+		parent_worker_gen_init(&gens[i]);
 	for (i = 0; i < WPROC_MAX; i++) {
 		wp[i].gen = -1;
 		wp[i].ev.fd = -1;
@@ -700,7 +746,6 @@ parent_run(struct policy *p, const struct parent_opts *o)
 		return GW_EXIT_FAILURE;
 	}
 	cur = 0;
-	parent_sock_activation_close_unused(&act, used);
 
 	for (;;) {
 		if (loop_once(&ploop, 100) == -1)

@@ -9,9 +9,25 @@
 #include "gateway.h"
 
 #define GEN_MAX			4	/* serving + draining generations */
+#define GEN_WORKERS_MAX		256	/* workers of one generation, in all */
 
 struct activation;
 struct metrics_shm;
+
+/*
+ * What one listener's workers get, and nothing of any other listener:
+ * a sealed memfd with a policy that holds only this listener (its
+ * rules, limits and token hashes; its worker user as the policy's),
+ * and its own counters.
+ */
+struct glistener {
+	int			 gl_policy_fd;	/* sealed memfd */
+	int			 gl_metrics_fd;	/* sealed against resizing */
+	int			 gl_metrics_ro;	/* the same, read-only */
+	struct metrics_shm	*gl_shm;	/* our mapping of it */
+	size_t			 gl_shm_size;
+	size_t			 gl_nworkers;
+};
 
 /*
  * A generation: one policy, the workers started with it and the sockets
@@ -22,11 +38,9 @@ struct gen {
 	int			 g_used;
 	unsigned long		 g_id;		/* 1, 2, ... for logs */
 	struct policy		*g_pol;
-	int			 g_policy_fd;	/* sealed memfd */
-	int			 g_metrics_fd;
-	struct metrics_shm	*g_shm;
+	struct glistener	 g_l[POLICY_MAX_LISTENERS];
 	int			 g_sock[POLICY_MAX_LISTENERS]; /* in socks[] */
-	size_t			 g_nworkers;
+	size_t			 g_nworkers;	/* of all its listeners */
 	int			 g_ready;	/* every worker was ready */
 	uint64_t		 g_kill_at;	/* draining: SIGKILL then */
 };
@@ -64,27 +78,30 @@ void	 parent_sock_activation_close_unused(const struct activation *act,
 /*
  * Starting a worker (parent_worker.c).
  *
- * parent_worker_prepare_chroot: as root, make (if missing) and check the
- * empty, root-owned GW_CHROOT_DIR the workers chroot into; fatal if it
- * is not so.
- * parent_worker_make_shared: give g its sealed policy memfd and fresh
- * shared counters (g_policy_fd, g_metrics_fd, g_shm); 0, or -1 logged
+ * parent_worker_prepare_chroot: as root, check the runtime directory
+ * (GW_RUN_DIR: root's, not group or world writable), make (if missing)
+ * and check the empty, root-owned GW_CHROOT_DIR the workers chroot
+ * into, and keep it open (O_PATH) for them; fatal if it is not so.
+ * parent_worker_gen_init: mark g's descriptors unused (-1), before a
+ * make or after a free.
+ * parent_worker_make_shared: give each listener of g its sealed policy
+ * memfd and fresh counters (g_l[]); 0, or -1 logged
  * (parent_worker_free_shared then undoes the part made).
- * parent_worker_free_shared: close and unmap them; they are -1 and NULL
- * after, and before a make when g was zeroed with the fds set to -1.
+ * parent_worker_free_shared: close and unmap them.
  * parent_worker_child_exec: in the forked child, hand the parent the
- * status descriptor on ipc, place the descriptors of g where worker.h
- * says and exec worker number slot with flags (WORKER_F_*); on any
- * error it exits 127, it never returns.
+ * status descriptor on ipc, place the descriptors of listener l of g
+ * where worker.h says and exec worker number slot with flags
+ * (WORKER_F_*); on any error it exits 127, it never returns.
  * parent_worker_recv_status_fd: that status descriptor, read from ipc
  * (waiting a few seconds at most), or -1: with why empty if the child
  * died before sending it, else why says what went wrong.
  */
 void	 parent_worker_prepare_chroot(void);
+void	 parent_worker_gen_init(struct gen *g);
 int	 parent_worker_make_shared(struct gen *g);
 void	 parent_worker_free_shared(struct gen *g);
-void	 parent_worker_child_exec(const struct gen *g, size_t slot, int flags,
-	    int ipc);
+void	 parent_worker_child_exec(const struct gen *g, size_t l, size_t slot,
+	    int flags, int ipc);
 int	 parent_worker_recv_status_fd(int ipc, char *why, size_t whylen);
 
 #endif /* UDSGW_PARENT_INT_H */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* The monitor's listening sockets: shared by generations, made or inherited. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,7 +238,7 @@ bad:
 int
 parent_sock_activation_init(struct activation *act)
 {
-	int r;
+	int r, j;
 
 	r = activation_parse(getenv("LISTEN_PID"), getenv("LISTEN_FDS"),
 	    getenv("LISTEN_FDNAMES"), getpid(), act);
@@ -254,6 +255,9 @@ parent_sock_activation_init(struct activation *act)
 	if (r > 0)
 		log_info("socket activation: %d inherited fd%s", r,
 		    r == 1 ? "" : "s");
+	/* Never into a forked child by accident: placed explicitly. */
+	for (j = 0; j < act->nfds; j++)
+		(void)fcntl(ACTIVATION_FD_START + j, F_SETFD, FD_CLOEXEC);
 	return 0;
 }
 

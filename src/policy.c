@@ -51,8 +51,8 @@ static keyfn k_mode, k_rule, k_token;
 #define CUSTOM(fn)	0, 0, fn
 
 const struct keydef policy_keys[NKEYS] = {
-	[K_USER] = { "user", S_GLOBAL, V_CUSTOM, 0, 0, 0, CUSTOM(k_user) },
-	[K_WORKERS] = { "workers", S_GLOBAL, V_CUSTOM, 0, 0, 0,
+	[K_USER] = { "user", S_BOTH, V_CUSTOM, 0, 0, 0, CUSTOM(k_user) },
+	[K_WORKERS] = { "workers", S_BOTH, V_CUSTOM, 0, 0, 0,
 	    CUSTOM(k_workers) },
 	[K_NOFILE] = { "nofile", S_GLOBAL, V_NUM, 0, 64, 1048576,
 	    GLOBAL(nofile) },
@@ -75,6 +75,8 @@ const struct keydef policy_keys[NKEYS] = {
 	    CUSTOM(k_token) },
 	[K_METRICS] = { "metrics", S_LISTENER, V_BOOL, 0, 0, 1,
 	    LISTENER(metrics) },
+	[K_METRICS_ALL] = { "metrics_all", S_LISTENER, V_BOOL, 0, 0, 1,
+	    LISTENER(metrics_all) },
 	[K_MAXCONN] = { "max_connections", S_LISTENER, V_NUM, 0, 1, 1048576,
 	    LISTENER(lim.max_connections) },
 	[K_MAXCONNUID] = { "max_connections_per_uid", S_LISTENER, V_NUM, 0,
@@ -176,6 +178,9 @@ static int
 k_user(struct pstate *st, const struct line *ln, const struct keydef *kd)
 {
 	(void)kd;
+	if (st->cur != NULL)
+		return name_value(st, ln, "user", st->cur->user,
+		    &st->cur->user_pos);
 	return name_value(st, ln, "user", st->pol.user, &st->pol.user_pos);
 }
 
@@ -205,13 +210,16 @@ k_workers(struct pstate *st, const struct line *ln, const struct keydef *kd)
 	if ((r = want(st, ln, 2)) != 0)
 		return r;
 	if (tokeq(&ln->t[1], "auto"))
-		v = 0;
+		v = st->cur != NULL ? POLICY_WORKERS_AUTO : 0;
 	else if (policy_tonum(ln->t[1].p, ln->t[1].len, 1, POLICY_MAX_WORKERS,
 	    &v) != 0)
 		return err(st, ln->no, ln->t[1].col, "'workers' must be auto "
 		    "or a number from 1 to %d, not '%.*s%s'",
 		    POLICY_MAX_WORKERS, TOKSHOW(&ln->t[1]));
-	st->pol.workers = (uint32_t)v;
+	if (st->cur != NULL)
+		st->cur->workers = (uint32_t)v;
+	else
+		st->pol.workers = (uint32_t)v;
 	return 0;
 }
 

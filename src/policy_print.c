@@ -78,6 +78,12 @@ print_listener(FILE *fp, const struct listener_conf *l)
 			fprintf(fp, "\t# group: the daemon's group\n");
 		fprintf(fp, "\tmode %04o\n", (unsigned int)l->mode);
 	}
+	if (l->user[0] != '\0')
+		fprintf(fp, "\tuser %s\n", l->user);
+	if (l->workers == POLICY_WORKERS_AUTO)
+		fprintf(fp, "\tworkers auto\n");
+	else if (l->workers != 0)
+		fprintf(fp, "\tworkers %lu\n", (unsigned long)l->workers);
 	for (i = 0; i < l->nrules; i++) {
 		ru = &l->rules[i];
 		fprintf(fp, "\t%s ", ru->allow ? "allow" : "deny");
@@ -109,7 +115,7 @@ policy_print(FILE *fp, const struct policy *p)
 	if (p->user[0] != '\0')
 		fprintf(fp, "user %s\n", p->user);
 	else
-		fprintf(fp, "# user: nobody when started as root, "
+		fprintf(fp, "# user: uds-gateway when started as root, "
 		    "else the invoking user\n");
 	if (p->workers == 0)
 		fprintf(fp, "workers auto\n");
@@ -132,6 +138,7 @@ policy_forget_positions(struct policy *p)
 		l = &p->listeners[i];
 		memset(&l->owner_pos, 0, sizeof(l->owner_pos));
 		memset(&l->group_pos, 0, sizeof(l->group_pos));
+		memset(&l->user_pos, 0, sizeof(l->user_pos));
 		l->line = 0;
 		for (j = 0; j < POLICY_MAX_RULES; j++) {
 			memset(&l->rules[j].pos, 0, sizeof(l->rules[j].pos));

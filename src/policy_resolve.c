@@ -13,7 +13,10 @@
 
 #define NSSBUF_START	16384
 #define NSSBUF_MAX	(1024 * 1024)	/* a sane bound for one entry */
-#define DEFAULT_USER	"nobody"
+#define DEFAULT_USER	"uds-gateway"
+#define DEFAULT_USER_HINT	"created by the uds-gateway package; or: " \
+	"useradd --system --no-create-home --home-dir /nonexistent " \
+	"--shell /usr/sbin/nologin --user-group uds-gateway"
 
 enum { LOOK_USER, LOOK_GROUP };
 
@@ -99,7 +102,11 @@ resolve(int what, const char *name, const struct srcpos *pos,
 	return 0;
 }
 
-/* The worker user: named, or nobody as root, or ourselves. */
+/*
+ * The worker user: named, or as root a dedicated user of our own (never
+ * the shared "nobody": any other process running as nobody could signal
+ * or ptrace-inspect the workers), or ourselves.
+ */
 static int
 resolve_user(struct policy *p, struct gw_diag *diag)
 {
@@ -119,8 +126,8 @@ resolve_user(struct policy *p, struct gw_diag *diag)
 			    strerror(errno));
 		if (r == 0)
 			return rerr(diag, NULL, "unknown user '%s' (the "
-			    "default worker user when started as root); "
-			    "set 'user'", DEFAULT_USER);
+			    "default worker user when started as root; %s), "
+			    "or set 'user'", DEFAULT_USER, DEFAULT_USER_HINT);
 		memcpy(p->user, DEFAULT_USER, sizeof(DEFAULT_USER));
 	} else {
 		uid = geteuid();
@@ -145,14 +152,46 @@ resolve_user(struct policy *p, struct gw_diag *diag)
 	return 0;
 }
 
+/* A listener's own worker user, else the policy's. */
 static int
-resolve_listener(struct listener_conf *l, struct gw_diag *diag)
+resolve_listener_user(const struct policy *p, struct listener_conf *l,
+    struct gw_diag *diag)
+{
+	uint32_t uid, gid;
+	int r;
+
+	if (l->user[0] == '\0') {
+		l->wuid = p->uid;
+		l->wgid = p->gid;
+		return 0;
+	}
+	if ((r = resolve(LOOK_USER, l->user, &l->user_pos, diag, &uid,
+	    &gid)) != 0)
+		return r;
+	if (geteuid() == 0 && uid == 0)
+		return rerr(diag, &l->user_pos, "worker user '%s' of listener "
+		    "'%s' has uid 0; workers must not run as root", l->user,
+		    l->name);
+	if (geteuid() == 0 && gid == 0)
+		return rerr(diag, &l->user_pos, "worker user '%s' of listener "
+		    "'%s' has primary group 0 (root); workers must not run "
+		    "with group root", l->user, l->name);
+	l->wuid = (uid_t)uid;
+	l->wgid = (gid_t)gid;
+	return 0;
+}
+
+static int
+resolve_listener(const struct policy *p, struct listener_conf *l,
+    struct gw_diag *diag)
 {
 	struct rule *ru;
 	uint32_t id, gid;
 	size_t i;
 	int r;
 
+	if ((r = resolve_listener_user(p, l, diag)) != 0)
+		return r;
 	l->uid = geteuid();
 	l->gid = getegid();
 	if (l->owner[0] != '\0') {
@@ -189,7 +228,7 @@ policy_resolve(struct policy *p, struct gw_diag *diag)
 	if ((r = resolve_user(p, diag)) != 0)
 		return r;
 	for (i = 0; i < p->nlisteners && i < POLICY_MAX_LISTENERS; i++)
-		if ((r = resolve_listener(&p->listeners[i], diag)) != 0)
+		if ((r = resolve_listener(p, &p->listeners[i], diag)) != 0)
 			return r;
 	return 0;
 }

@@ -75,22 +75,31 @@ do_unshare(void)
 	fatal("privdrop: unshare(net, ipc)");
 }
 
+/*
+ * Enter the jail through the descriptor the parent opened and checked
+ * (O_PATH|O_NOFOLLOW|O_DIRECTORY): no path is looked up again, so a
+ * rename or symlink swap between the check and here changes nothing.
+ */
 static void
-do_chroot(const char *dir)
+do_chroot(int fd)
 {
 	struct stat st;
 
-	/* The caller checked it; an unsafe root would undo the jail. */
-	if (stat(dir, &st) == -1)
-		fatal("privdrop: chroot directory %s", dir);
+	/* The parent checked it; an unsafe root would undo the jail. */
+	if (fstat(fd, &st) == -1)
+		fatal("privdrop: chroot directory descriptor");
 	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
 	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		fatalx("privdrop: chroot directory %s must be a directory "
-		    "owned by root and writable only by it", dir);
-	if (chroot(dir) == -1)
-		fatal("privdrop: chroot %s", dir);
+		fatalx("privdrop: chroot directory must be a directory "
+		    "owned by root and writable only by it");
+	if (fchdir(fd) == -1)
+		fatal("privdrop: fchdir to the chroot directory");
+	if (chroot(".") == -1)
+		fatal("privdrop: chroot");
 	if (chdir("/") == -1)
-		fatal("privdrop: chdir / in %s", dir);
+		fatal("privdrop: chdir / in the chroot");
+	if (close(fd) == -1)
+		fatal("privdrop: close the chroot directory");
 }
 
 static int
@@ -223,15 +232,15 @@ privdrop_apply(const struct privdrop *pd)
 	if (pd->change_ids) {
 		if (pd->try_unshare)
 			do_unshare();
-		if (pd->chroot_dir != NULL)
-			do_chroot(pd->chroot_dir);
+		if (pd->chroot_fd >= 0)
+			do_chroot(pd->chroot_fd);
 		else
 			log_info("privdrop: no chroot directory, "
 			    "skipping chroot");
 	} else {
 		if (pd->try_unshare)
 			log_info("privdrop: not root: skipping unshare");
-		if (pd->chroot_dir != NULL)
+		if (pd->chroot_fd >= 0)
 			log_info("privdrop: not root: skipping chroot");
 	}
 

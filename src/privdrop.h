@@ -13,7 +13,7 @@ struct privdrop {
 	uid_t		 uid;		/* worker user, never 0 */
 	gid_t		 gid;		/* its primary group, never 0 */
 	int		 change_ids;	/* 1 as root; 0 only when not root */
-	const char	*chroot_dir;	/* empty root-owned dir; NULL: skip */
+	int		 chroot_fd;	/* empty root-owned dir (O_PATH); -1: skip */
 	rlim_t		 nofile;	/* RLIMIT_NOFILE, soft and hard */
 	int		 try_unshare;	/* new net+ipc namespaces if allowed */
 	pid_t		 parent;	/* expected getppid(); 0: no check */
@@ -29,8 +29,9 @@ struct privdrop {
  *  2. PR_SET_PDEATHSIG(SIGKILL), and getppid() == pd->parent.
  *  3. As root (pd->change_ids): unshare(CLONE_NEWNET|CLONE_NEWIPC) if
  *     pd->try_unshare (one log_info line and go on if the kernel or a
- *     container refuses), chroot(pd->chroot_dir) + chdir("/"); the
- *     directory must be owned by root and not group/other-writable.
+ *     container refuses), then fchdir(pd->chroot_fd) + chroot(".") +
+ *     chdir("/") and close(pd->chroot_fd); the directory must be owned
+ *     by root and not group/other-writable.
  *  4. As root: securebits locked (NOROOT, no ambient raise), the
  *     capability bounding set emptied and the ambient set cleared (these
  *     need CAP_SETPCAP, so they come before the uid change).

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE	/* accept4, O_PATH, memfd_create, SO_PEERGROUPS */
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "compat.h"
 #include "conn.h"
 #include "echo.h"
 #include "http.h"
@@ -33,9 +35,9 @@
 #define DRAIN_GRACE_MS	100	/* accepted peers get their request read */
 #define DRAIN_ACCEPT_ROUNDS 64	/* of ACCEPT_BATCH, at drain start */
 
-static struct policy		 pol;
+static struct policy		 pol;	/* with our listener only */
 static struct loop		 wloop;
-static struct wlistener		 wls[POLICY_MAX_LISTENERS];
+static struct wlistener		 wls[1];
 static struct loop_ev		 ipc_ev;
 static volatile sig_atomic_t	 stop_requested;
 static int			 draining;
@@ -46,6 +48,10 @@ static gid_t			 groups_small[64];
 static gid_t			 groups_big[65536];
 
 static struct metrics_shm	*wshm;
+/* What /metrics shows: our listener, or with metrics_all every one. */
+static const struct metrics_listener *mset[POLICY_MAX_LISTENERS];
+static const char		*mnames[POLICY_MAX_LISTENERS];
+static size_t			 nmset;
 
 const struct policy *
 worker_policy(void)
@@ -87,8 +93,7 @@ load_policy(void)
 
 	n = pread(WORKER_FD_POLICY, &pol, sizeof(pol), 0);
 	if (n != (ssize_t)sizeof(pol) || pol.magic != POLICY_MAGIC ||
-	    pol.size != sizeof(pol) || pol.nlisteners == 0 ||
-	    pol.nlisteners > POLICY_MAX_LISTENERS)
+	    pol.size != sizeof(pol) || pol.nlisteners != 1)
 		fatalx("worker: bad policy blob from parent");
 	if (close(WORKER_FD_POLICY) == -1)
 		fatal("close policy fd");
@@ -97,9 +102,14 @@ load_policy(void)
 static void
 map_metrics(void)
 {
+	struct stat st;
 	void *m;
 
-	m = mmap(NULL, sizeof(struct metrics_shm), PROT_READ | PROT_WRITE,
+	/* Sized and sealed by the parent; a mapping past it would fault. */
+	if (fstat(WORKER_FD_METRICS, &st) == -1 ||
+	    (size_t)st.st_size != metrics_shm_size(&pol))
+		fatalx("worker: bad counters memfd from parent");
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
 	    MAP_SHARED, WORKER_FD_METRICS, 0);
 	if (m == MAP_FAILED)
 		fatal("mmap metrics");
@@ -107,6 +117,50 @@ map_metrics(void)
 		fatal("close metrics fd");
 	wshm = m;
 	metrics_attach(m);
+}
+
+/*
+ * metrics_all: the parent passed every listener's counters read-only
+ * (a PROT_WRITE mapping of them would fail), with their names in our
+ * policy. Otherwise /metrics shows our listener alone.
+ */
+static void
+map_peer_metrics(void)
+{
+	struct stat st;
+	void *m;
+	size_t i;
+	int fd;
+
+	mset[0] = &wshm->l[0];
+	mnames[0] = pol.listeners[0].name;
+	nmset = 1;
+	if (pol.npeers == 0)
+		return;
+	if (pol.npeers > POLICY_MAX_LISTENERS)
+		fatalx("worker: bad metrics peers from parent");
+	for (i = 0; i < pol.npeers; i++) {
+		fd = WORKER_FD_PEER_METRICS + (int)i;
+		if (fstat(fd, &st) == -1 ||
+		    (size_t)st.st_size < sizeof(struct metrics_shm) ||
+		    memchr(pol.peer_names[i], '\0', POLICY_NAME_MAX) == NULL)
+			fatalx("worker: bad metrics peer %zu from parent", i);
+		m = mmap(NULL, sizeof(struct metrics_shm), PROT_READ,
+		    MAP_SHARED, fd, 0);
+		if (m == MAP_FAILED)
+			fatal("mmap metrics peer");
+		if (close(fd) == -1)
+			fatal("close metrics peer fd");
+		mset[i] = &((const struct metrics_shm *)m)->l[0];
+		mnames[i] = pol.peer_names[i];
+	}
+	nmset = pol.npeers;
+}
+
+int
+worker_metrics_render(struct buf *out)
+{
+	return metrics_render_set(mset, mnames, nmset, out);
 }
 
 /*
@@ -262,6 +316,27 @@ drop:
 	(void)close(fd);
 }
 
+/*
+ * A listening socket that reports a hang-up or an error no longer
+ * accepts (someone shut it down): stop polling it rather than spin on
+ * a level-triggered event that accept() can never clear, and say so.
+ */
+static int
+listener_broken(struct wlistener *wl, uint32_t events)
+{
+	if (!(events & (EPOLLHUP | EPOLLERR)) || wl->wl_closed)
+		return 0;
+	log_warnx("%s: the listening socket reports %s; it accepts no more "
+	    "connections here", wl->wl_conf->name, events & EPOLLERR ?
+	    "an error" : "a hang-up");
+	if (!wl->wl_paused)
+		(void)loop_del(&wloop, &wl->wl_ev);
+	wl->wl_paused = 1;
+	wl->wl_closed = 1;
+	stop_requested = 1;	/* drain what we have; the parent restarts */
+	return 1;
+}
+
 static void
 listener_event(struct loop_ev *ev, uint32_t events)
 {
@@ -270,7 +345,8 @@ listener_event(struct loop_ev *ev, uint32_t events)
 	const struct listener_conf *lc = wl->wl_conf;
 	int fd, i;
 
-	(void)events;
+	if (listener_broken(wl, events))
+		return;
 	for (i = 0; i < ACCEPT_BATCH; i++) {
 		if (metrics_conn_acquire(wl->wl_idx,
 		    lc->lim.max_connections) == -1) {
@@ -331,6 +407,8 @@ start_drain(void)
 	for (i = 0; i < pol.nlisteners; i++) {
 		struct wlistener *wl = &wls[i];
 
+		if (wl->wl_closed)
+			continue;
 		for (j = 0; j < DRAIN_ACCEPT_ROUNDS && !wl->wl_paused; j++) {
 			n = conn_count();
 			listener_event(&wl->wl_ev, 0);
@@ -375,7 +453,7 @@ setup_listeners(void)
 
 	for (i = 0; i < pol.nlisteners; i++) {
 		struct wlistener *wl = &wls[i];
-		int fd = WORKER_FD_LISTEN + (int)i;
+		int fd = WORKER_FD_LISTEN;
 
 		if (fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode))
 			fatalx("worker: fd %d is not the listening socket "
@@ -416,31 +494,38 @@ void
 worker_main(int idx, int flags)
 {
 	struct privdrop pd;
-	int keep[2 + POLICY_MAX_LISTENERS], nkeep = 0;
+	int keep[3], nkeep = 0;
 	size_t i;
-	char ready = WORKER_MSG_READY;
+	char ready = WORKER_MSG_READY, comm[16];
 	pid_t parent = getppid();	/* before anything can let it die */
 
 	log_set_sink(LOG_SINK_IPC, WORKER_FD_IPC);
 	load_policy();
 	map_metrics();
+	map_peer_metrics();
 	setup_listeners();
 	setup_signals();
+	/* ps, top and pkill -x show what this worker serves, not "exe". */
+	memcpy(comm, "uds-gw:", 7);	/* the kernel keeps 15 bytes */
+	gw_strlcpy(comm + 7, pol.listeners[0].name, sizeof(comm) - 7);
+	(void)prctl(PR_SET_NAME, comm, 0, 0, 0);
 
 	/* Initialise before the jail: time zone, crypto (STYLE rule 2). */
 	tzset();
 	token_init();
 
 	keep[nkeep++] = WORKER_FD_IPC;
-	for (i = 0; i < pol.nlisteners; i++)
-		keep[nkeep++] = WORKER_FD_LISTEN + (int)i;
+	keep[nkeep++] = WORKER_FD_LISTEN;
+	if (geteuid() == 0)
+		keep[nkeep++] = WORKER_FD_CHROOT;
 	privdrop_close_fds_except(keep, (size_t)nkeep);
 
 	memset(&pd, 0, sizeof(pd));
 	pd.uid = pol.uid;
 	pd.gid = pol.gid;
 	pd.change_ids = geteuid() == 0;
-	pd.chroot_dir = GW_CHROOT_DIR;	/* privdrop says so if it skips it */
+	/* privdrop says so when it skips it (not root) */
+	pd.chroot_fd = geteuid() == 0 ? WORKER_FD_CHROOT : -1;
 	pd.nofile = pol.nofile;
 	pd.try_unshare = 1;
 	pd.parent = parent;
@@ -458,9 +543,11 @@ worker_main(int idx, int flags)
 			fatal("epoll_ctl listener");
 
 	/* Last: nothing above may need a system call the filter denies. */
+#ifdef GW_SANITIZER_BUILD
 	if (flags & WORKER_F_NO_SECCOMP)
 		log_warnx("worker %d: seccomp disabled (--no-seccomp)", idx);
 	else
+#endif
 		sandbox_apply(flags & WORKER_F_SECCOMP_DEBUG ?
 		    SANDBOX_DEBUG : SANDBOX_ENFORCE, WORKER_FD_IPC);
 	if (send(WORKER_FD_IPC, &ready, 1, MSG_NOSIGNAL) != 1)

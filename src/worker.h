@@ -7,9 +7,13 @@
 
 /* Descriptors a worker is exec'd with (see parent_worker.c). */
 #define WORKER_FD_IPC		3	/* SOCK_SEQPACKET to the parent */
-#define WORKER_FD_POLICY	4	/* sealed memfd: struct policy */
-#define WORKER_FD_METRICS	5	/* memfd: struct metrics_shm */
-#define WORKER_FD_LISTEN	6	/* first listener; one per listener */
+#define WORKER_FD_POLICY	4	/* sealed memfd: struct policy, with
+					   this worker's listener only */
+#define WORKER_FD_METRICS	5	/* memfd: that listener's counters */
+#define WORKER_FD_LISTEN	6	/* its listening socket */
+#define WORKER_FD_CHROOT	7	/* as root: GW_CHROOT_DIR, O_PATH */
+#define WORKER_FD_PEER_METRICS	8	/* metrics_all: every listener's
+					   counters, read-only, one each */
 
 /* Records a worker sends on WORKER_FD_IPC; log records start with '0'-'7'. */
 #define WORKER_MSG_READY	'R'	/* sandbox in place, serving */
@@ -17,7 +21,8 @@
 #define WORKER_MSG_STATUS_FD	'S'
 
 /* Root only: the empty, root-owned directory workers chroot into. */
-#define GW_CHROOT_DIR		"/run/uds-gateway/empty"
+#define GW_RUN_DIR		"/run/uds-gateway"
+#define GW_CHROOT_DIR		GW_RUN_DIR "/empty"
 
 #define WORKER_F_SECCOMP_DEBUG	0x1
 #define WORKER_F_NO_SECCOMP	0x2	/* sanitizer builds only */
@@ -27,6 +32,9 @@ struct metrics_shm;
 /* The policy and shared counters this worker serves (for /metrics). */
 const struct policy *worker_policy(void);
 const struct metrics_shm *worker_metrics(void);
+/* /metrics: our listener's counters, or every listener's (metrics_all). */
+struct buf;
+int	 worker_metrics_render(struct buf *out);
 
 /* worker_main: entry of "uds-gateway --worker"; never returns. */
 void	 worker_main(int idx, int flags) __attribute__((noreturn));

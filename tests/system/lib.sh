@@ -9,6 +9,14 @@ chmod 0755 "$T"
 GW_PID=
 STARTED_PIDS=
 
+# The default worker user when root runs the daemon without a 'user'
+# key, as the package's sysusers file creates it.
+if ! id -u uds-gateway >/dev/null 2>&1; then
+	useradd --system --no-create-home --home-dir /nonexistent \
+	    --shell /usr/sbin/nologin --user-group uds-gateway ||
+	    echo "not ok - create the uds-gateway user"
+fi
+
 ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; }
 # check WHAT CMD...: ok if CMD succeeds.

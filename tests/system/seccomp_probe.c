@@ -11,8 +11,10 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -42,6 +44,11 @@
  *                 a soft denial: the expected errno; prints "ok", exit 0
  *   abort doublefree fortify
  *                 glibc's abort paths still work: SIGABRT (status 134)
+ *   shutdown_rd shutdown_rdwr
+ *                 shutdown() of a listening socket other than SHUT_WR,
+ *                 which would stop it accepting for every process that
+ *                 shares it: SIGSYS
+ *   shutdown_wr   the half-close the worker does use: prints "ok"
  *   status CHROOT_DIR [UID GID]
  *                 privdrop_apply() to UID:GID (default 65534) in
  *                 CHROOT_DIR ("-": none), then the filter; prints its pid
@@ -57,8 +64,12 @@
 static const char *const filtered_modes[] = {
 	"ok", "execve", "socket_inet", "socket_unix", "openat", "open",
 	"mmap_exec", "fork", "kill", "fstat", "ioctl", "clone3", "mremap",
-	"abort", "doublefree", "fortify", NULL
+	"abort", "doublefree", "fortify", "shutdown_rd", "shutdown_rdwr",
+	"shutdown_wr", NULL
 };
+
+/* A listening Unix socket made before the filter, for the shutdown modes. */
+static int		 probe_listener = -1;
 
 static void
 usage(void)
@@ -198,6 +209,18 @@ run(const char *mode)
 	if (strcmp(mode, "mremap") == 0)
 		return expect_errno(syscall(SYS_mremap, NULL, 4096, 8192, 0),
 		    ENOSYS, "mremap");
+	if (strcmp(mode, "shutdown_rd") == 0)
+		return shutdown(probe_listener, SHUT_RD) == -1 ? 1 : 0;
+	if (strcmp(mode, "shutdown_rdwr") == 0)
+		return shutdown(probe_listener, SHUT_RDWR) == -1 ? 1 : 0;
+	if (strcmp(mode, "shutdown_wr") == 0) {
+		/* ENOTCONN on a listener: the call itself was let through. */
+		if (shutdown(probe_listener, SHUT_WR) == -1 &&
+		    errno != ENOTCONN)
+			return 1;
+		say("ok\n");
+		return 0;
+	}
 	if (strcmp(mode, "abort") == 0)
 		abort();
 	if (strcmp(mode, "doublefree") == 0)
@@ -236,12 +259,15 @@ do_status(int mode, int argc, char **argv)
 	pd.uid = argc == 4 ? (uid_t)number(argv[2], UINT_MAX - 1) : 65534;
 	pd.gid = argc == 4 ? (gid_t)number(argv[3], UINT_MAX - 1) : 65534;
 	pd.change_ids = geteuid() == 0;
-	pd.chroot_dir = strcmp(argv[1], "-") == 0 ? NULL : argv[1];
+	pd.chroot_fd = -1;
+	if (strcmp(argv[1], "-") != 0 && (pd.chroot_fd = open(argv[1],
+	    O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC)) == -1)
+		err(1, "%s", argv[1]);
 	pd.nofile = 64;
 	pd.try_unshare = 1;
 	pd.parent = getppid();
 
-	privdrop_close_fds_except(NULL, 0);
+	privdrop_close_fds_except(&pd.chroot_fd, pd.chroot_fd == -1 ? 0 : 1);
 	privdrop_apply(&pd);
 	sandbox_apply(mode, STDERR_FILENO);
 
@@ -316,6 +342,19 @@ main(int argc, char **argv)
 			break;
 	if (argc != 1 || filtered_modes[i] == NULL)
 		usage();
+	if (strncmp(argv[0], "shutdown_", 9) == 0) {
+		/* An abstract name: nothing to clean up in the file system. */
+		struct sockaddr_un sun;
+
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		(void)snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1,
+		    "udsgw-probe-%ld", (long)getpid());
+		if ((probe_listener = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+		    bind(probe_listener, (struct sockaddr *)&sun,
+		    sizeof(sun)) == -1 || listen(probe_listener, 1) == -1)
+			fatal("probe listener");
+	}
 	/* What privdrop_apply() leaves behind; sandbox_apply() checks it. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		fatal("prctl(PR_SET_NO_NEW_PRIVS)");

@@ -104,6 +104,7 @@ listener uh {
 	max_connections_per_uid 1
 }
 listener mon {
+	metrics_all	yes	# /metrics shows every listener's counters
 	path	$T/mon.sock
 	service	http
 	allow	uid 0

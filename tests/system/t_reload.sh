@@ -54,7 +54,8 @@ failed=$(echo "$res" | sed -n 's/.*failed=\([0-9]*\).*/\1/p')
 okn=$(echo "$res" | sed -n 's/.*ok=\([0-9]*\).*/\1/p')
 check "reload under load: 10000 requests, all 200 and correct (failed=${failed:-?})" \
     [ "${failed:-x}" = 0 -a "${okn:-0}" = 10000 ]
-check "workers after reload 2: 2" wait_for 10 sh -c "[ \$(pgrep -P $GW_PID | wc -l) = 2 ]"
+# 2 per listener (web, web2): each listener has workers of its own.
+check "workers after reload 2: 2 per listener, 4" wait_for 10 sh -c "[ \$(pgrep -P $GW_PID | wc -l) = 4 ]"
 
 # An invalid policy: logged with file:line:col, the old one keeps serving.
 cp "$T/p.policy" "$T/good.policy"

@@ -81,7 +81,7 @@ for w in $ws; do
 	check "unitsandbox: worker $n: /proc/$w/status refused by path (exit $rc: $out)" \
 	    refused "$w" "$rc" "$out"
 done
-check "unitsandbox: 2 workers" [ "$n" -eq 2 ]
+check "unitsandbox: 2 workers for each of the 2 listeners" [ "$n" -eq 4 ]
 check "unitsandbox: /healthz" [ "$(curl -s --max-time 5 \
     --unix-socket "$T/http.sock" http://localhost/healthz)" = ok ]
 check "unitsandbox: echo" [ "$(printf 'x' | socat -t 5 - \

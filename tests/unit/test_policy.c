@@ -84,6 +84,8 @@ normalize(struct policy *p)
 		l = &p->listeners[i];
 		l->uid = 0;
 		l->gid = 0;
+		l->wuid = 0;
+		l->wgid = 0;
 		for (j = 0; j < POLICY_MAX_RULES; j++)
 			if (l->rules[j].by_name)
 				l->rules[j].id = 0;
@@ -324,11 +326,17 @@ test_full(void **state)
 	assert_int_equal(l->lim.max_header_bytes, 1024 * 1024);
 	assert_int_equal(l->lim.max_headers, 1);
 	assert_int_equal(l->lim.max_body, 0);
+	assert_int_equal(l->metrics_all, 1);
+	assert_string_equal(l->user, "nobody");
+	assert_int_equal(l->workers, 3);
 	l = &p->listeners[1];
 	assert_string_equal(l->name, "web-1");
 	assert_string_equal(l->path, "@uds-gw.web_1");
 	assert_int_equal(l->service, SVC_HTTP);
-	assert_int_equal(l->line, 34);
+	assert_int_equal(l->line, 37);
+	assert_int_equal(l->metrics_all, 0);
+	assert_string_equal(l->user, "");
+	assert_int_equal(l->workers, 0);
 	/* per-uid default 256 is clamped to max_connections when unset */
 	assert_int_equal(l->lim.max_connections, 10);
 	assert_int_equal(l->lim.max_connections_per_uid, 10);
@@ -752,21 +760,72 @@ test_resolve_default_user(void **state)
 {
 	struct policy *p = calloc(1, sizeof(*p));
 	struct gw_diag d;
-	struct passwd *pw;
+	struct passwd *pw = NULL;
 
 	(void)state;
 	assert_int_equal(parse_str("listener e {\n path /e\n service echo\n"
 	    " allow any\n}\n", p, &d), 0);
+	if (geteuid() == 0 && (pw = getpwnam("uds-gateway")) == NULL) {
+		/* Not installed here: the error says how to get it. */
+		assert_int_equal(policy_resolve(p, &d), GW_ERR_INVALID);
+		assert_non_null(strstr(d.msg, "unknown user 'uds-gateway'"));
+		assert_non_null(strstr(d.msg, "useradd --system"));
+		free(p);
+		return;
+	}
 	assert_int_equal(policy_resolve(p, &d), 0);
 	if (geteuid() == 0) {
-		assert_non_null(pw = getpwnam("nobody"));
-		assert_string_equal(p->user, "nobody");
+		/* A dedicated user, never the shared nobody. */
+		assert_string_equal(p->user, "uds-gateway");
 		assert_int_equal(p->uid, pw->pw_uid);
+		assert_int_equal(p->listeners[0].wuid, pw->pw_uid);
 	} else {
 		assert_int_equal(p->uid, geteuid());
 		assert_int_equal(p->gid, getegid());
 	}
 	roundtrip(p, "default user");
+	free(p);
+}
+
+/* A listener's own worker user and count; the others inherit. */
+static void
+test_listener_workers(void **state)
+{
+	struct policy *p = calloc(1, sizeof(*p));
+	struct gw_diag d;
+	struct passwd *pw;
+	uid_t nuid;
+
+	(void)state;
+	assert_non_null(pw = getpwnam("nobody"));
+	nuid = pw->pw_uid;
+	assert_int_equal(parse_str("user nobody\nworkers 2\n"
+	    "listener a {\n path /a\n service echo\n allow any\n}\n"
+	    "listener b {\n path /b\n service http\n user root\n"
+	    " workers 3\n allow any\n}\n"
+	    "listener c {\n path /c\n service http\n workers auto\n"
+	    " allow any\n}\n", p, &d), 0);
+	assert_int_equal(p->workers, 2);
+	assert_int_equal(p->listeners[0].workers, 0);
+	assert_string_equal(p->listeners[0].user, "");
+	assert_int_equal(p->listeners[1].workers, 3);
+	assert_string_equal(p->listeners[1].user, "root");
+	assert_int_equal(p->listeners[2].workers, POLICY_WORKERS_AUTO);
+	roundtrip(p, "listener workers");
+	if (geteuid() == 0) {
+		/* root as a listener's worker user: refused at its place. */
+		assert_int_equal(policy_resolve(p, &d), GW_ERR_INVALID);
+		assert_int_equal(d.line, 11);
+		assert_int_equal(d.col, 7);
+		assert_non_null(strstr(d.msg, "uid 0"));
+		memcpy(p->listeners[1].user, "nobody", sizeof("nobody"));
+	}
+	assert_int_equal(policy_resolve(p, &d), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(p->listeners[0].wuid, nuid);
+		assert_int_equal(p->listeners[1].wuid, nuid);
+	} else
+		assert_int_equal(p->listeners[0].wuid, geteuid());
 	free(p);
 }
 
@@ -777,6 +836,9 @@ struct rcase {
 };
 
 static const struct rcase rcases[] = {
+	{ "user nobody\nlistener e {\n path /e\n service echo\n"
+	    " user ghost_worker\n allow any\n}\n", 5, 7,
+	    "unknown user 'ghost_worker'" },
 	{ "user no-such-user-x\nlistener e {\n path /e\n service echo\n"
 	    " allow any\n}\n", 1, 6, "unknown user 'no-such-user-x'" },
 	{ "listener e {\n path /e\n service echo\n owner nosuchowner\n"
@@ -836,6 +898,7 @@ main(void)
 		cmocka_unit_test(test_mutation),
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_resolve_default_user),
+		cmocka_unit_test(test_listener_workers),
 		cmocka_unit_test(test_resolve_errors),
 	};
 
