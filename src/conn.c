@@ -83,9 +83,10 @@ conn_close(struct conn *c)
 		c->c_next->c_prev = c->c_prev;
 	conn_n--;
 	wl->wl_nconns--;
-	metrics_conn_release(wl->wl_idx);
+	/* The uid first: its table counts only holders of a slot. */
 	if (c->c_flags & CONN_UID_HELD)
 		metrics_uid_release(wl->wl_idx, c->c_uid);
+	metrics_conn_release(wl->wl_idx);
 	free(c);
 }
 

@@ -1,35 +1,28 @@
 /* SPDX-License-Identifier: ISC */
 /* Counters shared by all workers (one memfd mapping) and their rendering. */
+#include <sys/random.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "metrics.h"
 
+/* A worker's own copy of each uid table's layout, checked at attach. */
+struct uidtab {
+	uint64_t	*slots;
+	uint32_t	*maxdist;	/* shared */
+	uint32_t	 mask;		/* nslots - 1 */
+	unsigned int	 shift;		/* 64 - log2(nslots) */
+	uint64_t	 key[2];
+};
+
 static struct metrics_shm	*shm;
+static struct uidtab		 tabs[POLICY_MAX_LISTENERS];
 static const int		 statuses[] = { METRICS_STATUSES };
 
 #define ADD(p, n)	__atomic_fetch_add((p), (n), __ATOMIC_RELAXED)
 #define LOAD(p)		__atomic_load_n((p), __ATOMIC_RELAXED)
-
-size_t
-metrics_shm_size(const struct policy *p)
-{
-	(void)p;
-	return sizeof(struct metrics_shm);
-}
-
-void
-metrics_shm_init(struct metrics_shm *m, const struct policy *p)
-{
-	m->magic = POLICY_MAGIC;
-	m->nlisteners = (uint32_t)p->nlisteners;
-}
-
-void
-metrics_attach(struct metrics_shm *m)
-{
-	shm = m;
-}
 
 static struct metrics_listener *
 ml(int l)
@@ -133,78 +126,325 @@ metrics_open(int l)
 }
 
 /*
- * Each uid owns the first slot of its probe sequence that it claimed;
- * slots are never released, so every worker finds the same slot and the
- * per-uid count is exact without a lock.
+ * Layout: the fixed struct metrics_shm, then one uid table per
+ * listener, in listener order, each a power of two of 64-bit words.
  */
-static uint64_t *
-uid_slot(int l, uint32_t uid, int claim)
+uint32_t
+metrics_uid_slots(uint32_t max_conns)
 {
-	struct metrics_listener *m;
-	uint64_t key = ((uint64_t)uid + 1) << 32, v, zero;
-	size_t i, s;
+	uint64_t n = METRICS_UID_MIN_SLOTS;
 
-	if ((m = ml(l)) == NULL)
+	/* The policy caps max_connections at 1048576: 2^21 slots, 16 MiB. */
+	while (n < 2 * (uint64_t)max_conns && n < (1ULL << 31))
+		n <<= 1;
+	return (uint32_t)n;
+}
+
+size_t
+metrics_shm_size(const struct policy *p)
+{
+	size_t i, n = sizeof(struct metrics_shm), t;
+
+	for (i = 0; i < p->nlisteners && i < POLICY_MAX_LISTENERS; i++) {
+		t = (size_t)metrics_uid_slots(p->listeners[i].lim.max_connections);
+		if (t > (SIZE_MAX - n) / sizeof(uint64_t))
+			return 0;
+		n += t * sizeof(uint64_t);
+	}
+	return n;
+}
+
+int
+metrics_shm_init(struct metrics_shm *m, size_t size, const struct policy *p)
+{
+	struct metrics_listener *x;
+	uint64_t off = sizeof(*m);
+	size_t i;
+
+	if (p->nlisteners > POLICY_MAX_LISTENERS || size == 0 ||
+	    size != metrics_shm_size(p)) {
+		errno = EINVAL;
+		return -1;
+	}
+	m->magic = POLICY_MAGIC;
+	m->nlisteners = (uint32_t)p->nlisteners;
+	m->size = size;
+	for (i = 0; i < p->nlisteners; i++) {
+		x = &m->l[i];
+		x->uid_off = off;
+		x->uid_nslots =
+		    metrics_uid_slots(p->listeners[i].lim.max_connections);
+		x->uid_maxdist = 0;
+		if (getrandom(x->uid_seed, sizeof(x->uid_seed), 0) !=
+		    (ssize_t)sizeof(x->uid_seed))
+			return -1;
+		off += (uint64_t)x->uid_nslots * sizeof(uint64_t);
+	}
+	return 0;
+}
+
+int
+metrics_attach(struct metrics_shm *m, size_t size)
+{
+	struct uidtab t[POLICY_MAX_LISTENERS];
+	const struct metrics_listener *x;
+	uint64_t end = sizeof(*m), n;
+	size_t i;
+
+	shm = NULL;
+	memset(tabs, 0, sizeof(tabs));
+	if (m == NULL)
+		return 0;
+	memset(t, 0, sizeof(t));
+	if (size < sizeof(*m) || m->magic != POLICY_MAGIC || m->size != size ||
+	    m->nlisteners > POLICY_MAX_LISTENERS)
+		return -1;
+	for (i = 0; i < m->nlisteners; i++) {
+		x = &m->l[i];
+		n = x->uid_nslots;
+		/* In order, back to back, inside the mapping. */
+		if (n < METRICS_UID_MIN_SLOTS || (n & (n - 1)) != 0 ||
+		    x->uid_off != end || n > (size - end) / sizeof(uint64_t))
+			return -1;
+		t[i].slots = (uint64_t *)(void *)((char *)m + x->uid_off);
+		t[i].maxdist = &m->l[i].uid_maxdist;
+		t[i].mask = (uint32_t)n - 1;
+		t[i].shift = 64 - (unsigned int)__builtin_ctzll(n);
+		t[i].key[0] = x->uid_seed[0] | 1;
+		t[i].key[1] = x->uid_seed[1];
+		end += n * sizeof(uint64_t);
+	}
+	memcpy(tabs, t, sizeof(tabs));
+	shm = m;
+	return 0;
+}
+
+/*
+ * The per-uid table: open addressing with linear probing, one 64-bit
+ * word per slot, changed only by compare-and-swap, no lock (a worker
+ * may die at any instruction and must not leave a lock held).
+ *
+ *   0                        free
+ *   uid << 32 | CLAIM        an insert of uid in progress (count 0)
+ *   uid << 32 | LIVE | n     uid holds n >= 1 connections
+ *
+ * A uid's slot is freed (back to 0) by the release that takes its count
+ * from 1 to 0, so the table holds only uids with open connections; as
+ * every one of them also holds one of the listener's max_connections
+ * slots (taken before and given back after), at most max_connections
+ * slots are in use and the table, 2 * max_connections or more, is never
+ * more than half full: an insert always finds a free slot.
+ *
+ * Lookups do not stop at the first free slot: a freed slot is a
+ * tombstone that keeps probe sequences intact. They stop after
+ * uid_maxdist + 1 slots instead, the longest probe distance an insert
+ * has ever used, which only grows and is raised before the insert
+ * claims its slot. A free slot, never used or freed, may be taken by
+ * any insert. The hash is keyed per generation (multiply-add-shift with
+ * random keys) so that a peer who picks uids cannot build long runs.
+ *
+ * Two workers inserting the same uid must never both make it LIVE (its
+ * count would be split and the cap doubled). An insert therefore claims
+ * the first free slot of the uid's sequence as CLAIM, then rescans the
+ * sequence for any other CLAIM or LIVE slot of the same uid; if it sees
+ * one it frees its claim and starts again (and finds the other slot),
+ * else it publishes LIVE. Proof that two inserts P and Q of one uid
+ * cannot both publish: all these operations are sequentially
+ * consistent. If both published, each rescan missed the other's slot,
+ * which stays CLAIM or LIVE from its claim until the other published.
+ * P's rescan covers Q's slot unless it began before Q raised uid_maxdist
+ * (and so before Q's claim), and it reads that slot after P's claim; so
+ * P missing Q means P's claim came before Q's claim. The same argument
+ * with P and Q swapped gives Q's claim before P's: a contradiction. Both
+ * may back off (each saw the other): that is safe, and after UID_TRIES
+ * rounds the connection is refused as METRICS_UID_FULL. A worker that
+ * sees a CLAIM of its uid waits a bounded number of reads for it to be
+ * published or freed; only its claimer ever writes a CLAIM slot.
+ * XXX A worker killed between its claim and its publish leaves that uid
+ * refused until the next generation, as a worker killed while holding
+ * connections leaves their counts held.
+ */
+#define UID_LIVE	(1ULL << 31)
+#define UID_CLAIM	(1ULL << 30)
+#define UID_COUNT	((1ULL << 30) - 1)
+#define UID_OF(v)	((uint32_t)((v) >> 32))
+#define UID_TRIES	8	/* rounds after a lost race */
+#define UID_SPIN	100000	/* reads of another worker's CLAIM */
+#define UID_AGAIN	1	/* internal: start the round again */
+
+#define SLOAD(p)	__atomic_load_n((p), __ATOMIC_SEQ_CST)
+#define SSTORE(p, v)	__atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+#define SCAS(p, e, d)	__atomic_compare_exchange_n((p), (e), (d), 0, \
+			    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
+
+static const struct uidtab *
+uid_tab(int l)
+{
+	if (l < 0 || l >= POLICY_MAX_LISTENERS || tabs[l].slots == NULL)
 		return NULL;
-	s = (uid * 2654435761u) % METRICS_UID_SLOTS;
-	for (i = 0; i < METRICS_UID_SLOTS; i++, s = (s + 1) % METRICS_UID_SLOTS) {
-		v = LOAD(&m->uids[s]);
-		if (v == 0) {
-			if (!claim)
-				return NULL;
-			zero = 0;
-			if (__atomic_compare_exchange_n(&m->uids[s], &zero, key,
-			    0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-				return &m->uids[s];
-			v = zero;	/* somebody claimed it first */
-		}
-		if ((v & 0xffffffff00000000ULL) == key)
-			return &m->uids[s];
+	return &tabs[l];
+}
+
+static uint32_t
+uid_home(const struct uidtab *t, uint32_t uid)
+{
+	return (uint32_t)((t->key[0] * uid + t->key[1]) >> t->shift);
+}
+
+/* The slot of uid, in a state of mask, other than skip; NULL if none. */
+static uint64_t *
+uid_find(const struct uidtab *t, uint32_t uid, uint64_t mask,
+    const uint64_t *skip)
+{
+	uint32_t d, i, s;
+	uint64_t v;
+
+	if ((d = SLOAD(t->maxdist)) > t->mask)
+		d = t->mask;
+	s = uid_home(t, uid);
+	for (i = 0; i <= d; i++, s = (s + 1) & t->mask) {
+		if (&t->slots[s] == skip)
+			continue;
+		v = SLOAD(&t->slots[s]);
+		if ((v & mask) != 0 && UID_OF(v) == uid)
+			return &t->slots[s];
 	}
 	return NULL;
+}
+
+/* One more on uid's existing slot (LIVE, or CLAIM about to be). */
+static int
+uid_incr(uint64_t *slot, uint32_t uid, uint32_t max)
+{
+	uint64_t v;
+	uint32_t spin = 0;
+
+	v = SLOAD(slot);
+	for (;;) {
+		if ((v & (UID_LIVE | UID_CLAIM)) == 0 || UID_OF(v) != uid)
+			return UID_AGAIN;	/* freed meanwhile */
+		if (v & UID_CLAIM) {
+			if (++spin > UID_SPIN)
+				return METRICS_UID_FULL;
+			v = SLOAD(slot);
+			continue;
+		}
+		if ((v & UID_COUNT) >= max)
+			return METRICS_UID_CAP;
+		if (SCAS(slot, &v, v + 1))
+			return METRICS_UID_OK;
+	}
+}
+
+/* Claim a free slot for uid, check for a rival, publish (see above). */
+static int
+uid_insert(const struct uidtab *t, uint32_t uid)
+{
+	uint64_t *slot, zero = 0;
+	uint32_t d, h, i;
+
+	h = uid_home(t, uid);
+	for (i = 0; i <= t->mask; i++)
+		if (SLOAD(&t->slots[(h + i) & t->mask]) == 0)
+			break;
+	if (i > t->mask)
+		return METRICS_UID_FULL;
+	d = SLOAD(t->maxdist);
+	while (d < i && !SCAS(t->maxdist, &d, i))
+		;
+	slot = &t->slots[(h + i) & t->mask];
+	if (!SCAS(slot, &zero, (uint64_t)uid << 32 | UID_CLAIM))
+		return UID_AGAIN;
+	if (uid_find(t, uid, UID_LIVE | UID_CLAIM, slot) != NULL) {
+		SSTORE(slot, 0);
+		return UID_AGAIN;
+	}
+	SSTORE(slot, (uint64_t)uid << 32 | UID_LIVE | 1);
+	return METRICS_UID_OK;
 }
 
 int
 metrics_uid_acquire(int l, uint32_t uid, uint32_t max)
 {
-	uint64_t *slot, v;
+	const struct uidtab *t;
+	uint64_t *slot;
+	int r = METRICS_UID_FULL, try;
 
 	if (shm == NULL)
-		return 0;
-	if ((slot = uid_slot(l, uid, 1)) == NULL)
-		return -1;
-	v = LOAD(slot);
-	do {
-		if ((uint32_t)v >= max)
-			return -1;
-	} while (!__atomic_compare_exchange_n(slot, &v, v + 1, 0,
-	    __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-	return 0;
+		return METRICS_UID_OK;
+	if ((t = uid_tab(l)) == NULL)
+		return METRICS_UID_FULL;	/* fail closed */
+	if (max == 0)
+		return METRICS_UID_CAP;
+	if (max > UID_COUNT)
+		max = UID_COUNT;
+	for (try = 0; try < UID_TRIES; try++) {
+		if ((slot = uid_find(t, uid, UID_LIVE | UID_CLAIM,
+		    NULL)) != NULL)
+			r = uid_incr(slot, uid, max);
+		else
+			r = uid_insert(t, uid);
+		if (r != UID_AGAIN)
+			return r;
+	}
+	return METRICS_UID_FULL;
 }
 
 void
 metrics_uid_release(int l, uint32_t uid)
 {
-	uint64_t *slot, v;
+	const struct uidtab *t;
+	uint64_t *slot, v, n;
 
-	if ((slot = uid_slot(l, uid, 0)) == NULL)
-		return;
-	v = LOAD(slot);
+	if ((t = uid_tab(l)) == NULL ||
+	    (slot = uid_find(t, uid, UID_LIVE, NULL)) == NULL)
+		return;		/* never below zero */
+	v = SLOAD(slot);
 	do {
-		if ((uint32_t)v == 0)
-			return;		/* never below zero */
-	} while (!__atomic_compare_exchange_n(slot, &v, v - 1, 0,
-	    __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+		if ((v & UID_LIVE) == 0 || UID_OF(v) != uid ||
+		    (v & UID_COUNT) == 0)
+			return;
+		/* The last one frees the slot. */
+		n = (v & UID_COUNT) == 1 ? 0 : v - 1;
+	} while (!SCAS(slot, &v, n));
 }
 
 uint32_t
 metrics_uid_count(int l, uint32_t uid)
 {
+	const struct uidtab *t;
 	uint64_t *slot;
 
-	if ((slot = uid_slot(l, uid, 0)) == NULL)
+	if ((t = uid_tab(l)) == NULL ||
+	    (slot = uid_find(t, uid, UID_LIVE, NULL)) == NULL)
 		return 0;
-	return (uint32_t)LOAD(slot);
+	return (uint32_t)(SLOAD(slot) & UID_COUNT);
+}
+
+int
+metrics_refuse_acquire(int l, uint32_t max)
+{
+	struct metrics_listener *m;
+	uint64_t v;
+
+	if ((m = ml(l)) == NULL)
+		return 0;
+	v = LOAD(&m->refusing);
+	do {
+		if (v >= max)
+			return -1;
+	} while (!__atomic_compare_exchange_n(&m->refusing, &v, v + 1, 0,
+	    __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return 0;
+}
+
+void
+metrics_refuse_release(int l)
+{
+	struct metrics_listener *m;
+
+	if ((m = ml(l)) != NULL)
+		__atomic_fetch_sub(&m->refusing, 1, __ATOMIC_RELAXED);
 }
 
 /* One sample line: name{listener="l"[,label="lval"]} v */
@@ -229,7 +469,7 @@ put(struct buf *out, const char *metric, const char *listener,
 }
 
 static const char *const deny_names[DENY_NREASONS] = {
-	"rule", "default", "uid_limit", "token"
+	"rule", "default", "uid_limit", "token", "uid_table_full"
 };
 
 int

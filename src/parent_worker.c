@@ -165,8 +165,14 @@ make_listener_shared(const struct policy *p, size_t i, struct glistener *gl)
 		log_warn("seal policy memfd");
 		goto out;
 	}
-	/* Written by every worker of the listener, but never resized. */
-	gl->gl_shm_size = metrics_shm_size(lp);
+	/*
+	 * Written by every worker of the listener, but never resized: the
+	 * fixed counters, then the per-uid table (from max_connections).
+	 */
+	if ((gl->gl_shm_size = metrics_shm_size(lp)) == 0) {
+		log_warnx("counters memfd: size overflows");
+		goto out;
+	}
 	gl->gl_metrics_fd = memfd_create("uds-gateway-metrics",
 	    MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (gl->gl_metrics_fd == -1) {
@@ -189,7 +195,10 @@ make_listener_shared(const struct policy *p, size_t i, struct glistener *gl)
 		goto out;
 	}
 	gl->gl_shm = m;
-	metrics_shm_init(gl->gl_shm, lp);
+	if (metrics_shm_init(gl->gl_shm, gl->gl_shm_size, lp) == -1) {
+		log_warn("counters memfd layout");
+		goto out;
+	}
 	if ((gl->gl_metrics_ro = reopen_ro(gl->gl_metrics_fd)) == -1) {
 		log_warn("reopen the metrics memfd read-only");
 		goto out;

@@ -115,8 +115,9 @@ map_metrics(void)
 		fatal("mmap metrics");
 	if (close(WORKER_FD_METRICS) == -1)
 		fatal("close metrics fd");
+	if (metrics_attach(m, (size_t)st.st_size) == -1)
+		fatalx("worker: bad metrics layout from parent");
 	wshm = m;
-	metrics_attach(m);
 }
 
 /*
@@ -266,7 +267,7 @@ admit(struct wlistener *wl, int fd)
 	struct peer peer;
 	struct conn *c;
 	size_t in_max, out_max;
-	int allowed, which = -1, uid_held = 0;
+	int allowed, which = -1, uid_held = 0, r = METRICS_UID_OK;
 
 	if (peer_read(fd, &peer) == -1) {
 		log_warn("%s: peer credentials", lc->name);
@@ -277,11 +278,13 @@ admit(struct wlistener *wl, int fd)
 		metrics_deny(wl->wl_idx, which < 0 ? DENY_DEFAULT : DENY_RULE);
 		log_denial(wl, &peer, which, which < 0 ?
 		    "no rule matched (default deny)" : "deny rule");
-	} else if (metrics_uid_acquire(wl->wl_idx, peer.uid,
-	    lc->lim.max_connections_per_uid) == -1) {
+	} else if ((r = metrics_uid_acquire(wl->wl_idx, peer.uid,
+	    lc->lim.max_connections_per_uid)) != METRICS_UID_OK) {
 		allowed = 0;
-		metrics_deny(wl->wl_idx, DENY_UID_LIMIT);
-		log_denial(wl, &peer, -1, "max_connections_per_uid reached");
+		metrics_deny(wl->wl_idx, r == METRICS_UID_CAP ?
+		    DENY_UID_LIMIT : DENY_UID_TABLE);
+		log_denial(wl, &peer, -1, r == METRICS_UID_CAP ?
+		    "max_connections_per_uid reached" : "per-uid table full");
 	} else {
 		uid_held = 1;
 		log_debug("%s: allowed pid %ld uid %lu gid %lu%s%s "
