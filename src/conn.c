@@ -86,7 +86,10 @@ conn_close(struct conn *c)
 	/* The uid first: its table counts only holders of a slot. */
 	if (c->c_flags & CONN_UID_HELD)
 		metrics_uid_release(wl->wl_idx, c->c_uid);
-	metrics_conn_release(wl->wl_idx);
+	if (c->c_flags & CONN_REFUSE_HELD)
+		metrics_refuse_release(wl->wl_idx);
+	if ((c->c_flags & CONN_REFUSED) == 0)
+		metrics_conn_release(wl->wl_idx);
 	free(c);
 }
 
@@ -185,7 +188,8 @@ conn_linger(struct conn *c)
 {
 	if (c->c_flags & CONN_LINGERING)
 		return 1;
-	if ((c->c_flags & (CONN_LINGER | CONN_EOF)) != CONN_LINGER)
+	if ((c->c_flags & (CONN_LINGER | CONN_EOF)) != CONN_LINGER ||
+	    (c->c_flags & (CONN_REFUSED | CONN_REFUSE_HELD)) == CONN_REFUSED)
 		return 0;
 	if (shutdown(c->c_ev.fd, SHUT_WR) == -1)
 		return 0;
@@ -279,6 +283,28 @@ conn_event(struct loop_ev *ev, uint32_t events)
 	conn_update(c);
 }
 
+/*
+ * A refused peer costs the listener none of its max_connections: a
+ * peer refused without end (one uid at its cap, say) would otherwise
+ * hold every slot with answers lingering, and allowed peers would wait
+ * in the backlog. Lingering (see conn_linger) is still worth it where
+ * a slot of the small refusal budget is free: closed at once, curl on
+ * an AF_UNIX socket reports a failed connection instead of the 403
+ * about one time in three, GET or POST alike. Either way the refusal
+ * is gone within CONN_LINGER_MS.
+ */
+static void
+refuse(struct conn *c)
+{
+	int l = c->c_l->wl_idx;
+
+	metrics_conn_release(l);
+	c->c_flags |= CONN_REFUSED;
+	if (metrics_refuse_acquire(l, CONN_REFUSE_LINGER) == 0)
+		c->c_flags |= CONN_REFUSE_HELD;
+	conn_timeout(c, CONN_LINGER_MS);
+}
+
 void
 conn_start(struct conn *c, int allowed)
 {
@@ -290,6 +316,7 @@ conn_start(struct conn *c, int allowed)
 			return;
 		}
 	} else {
+		refuse(c);
 		svc->deny(c);
 		c->c_flags |= CONN_CLOSING;
 	}

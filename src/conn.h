@@ -56,6 +56,9 @@ struct wlistener {
 #define CONN_LINGERING	0x100	/* doing that now */
 #define CONN_PENDING	0x20	/* input left unparsed: call input again
 				   once c_out drains below CONN_OUT_HIGH */
+#define CONN_REFUSED	0x200	/* refused at accept: holds no slot of
+				   max_connections */
+#define CONN_REFUSE_HELD 0x400	/* holds one of CONN_REFUSE_LINGER */
 
 struct conn {
 	struct loop_ev		 c_ev;
@@ -86,13 +89,22 @@ void	 conn_read_pause(struct conn *, int pause);
 #define CONN_READ_MAX	(64 * 1024)	/* bytes asked of one read() */
 #define CONN_LINGER_MS	2000		/* lingering close: at most this */
 #define CONN_LINGER_MAX	(1024 * 1024)	/* and at most this much input */
+#define CONN_REFUSE_LINGER 16		/* refused peers lingering, per
+					   listener; beyond: answer, close */
 
 void	 conn_setup(struct loop *);
 /* conn_new: take over fd (accepted, non-blocking); NULL on ENOMEM. */
 struct conn *conn_new(struct wlistener *, int fd, const struct peer *,
 	    size_t in_max, size_t out_max);
 void	 conn_close(struct conn *);
-/* conn_start: run the service's open or deny callback and flush. */
+/*
+ * conn_start: run the service's open or deny callback and flush. A
+ * refused peer gives its max_connections slot back at once: refusals
+ * never take the listener's capacity. It lingers only while one of the
+ * listener's CONN_REFUSE_LINGER refusal slots is free, and at most
+ * CONN_LINGER_MS in all; otherwise it is closed once its answer is
+ * written.
+ */
 void	 conn_start(struct conn *, int allowed);
 void	 conn_sweep(uint64_t now);
 void	 conn_drain_all(void);
