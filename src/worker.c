@@ -44,6 +44,7 @@ static int			 draining;
 static uint64_t			 drain_deadline;
 static uint64_t			 drain_conns_at; /* 0: conns told */
 static uint64_t			 accept_resume;	/* after EMFILE */
+static int			 accept_empty;	/* accept4 said EAGAIN */
 static gid_t			 groups_small[64];
 static gid_t			 groups_big[65536];
 
@@ -360,6 +361,8 @@ listener_event(struct loop_ev *ev, uint32_t events)
 		fd = accept4(ev->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
 			metrics_conn_release(wl->wl_idx);
+			if (errno == EAGAIN)
+				accept_empty = 1;
 			if (errno == EAGAIN || errno == EINTR ||
 			    errno == ECONNABORTED)
 				return;
@@ -400,7 +403,7 @@ ipc_event(struct loop_ev *ev, uint32_t events)
 static void
 start_drain(void)
 {
-	size_t i, n;
+	size_t i;
 	int j;
 
 	draining = 1;
@@ -413,10 +416,14 @@ start_drain(void)
 		if (wl->wl_closed)
 			continue;
 		for (j = 0; j < DRAIN_ACCEPT_ROUNDS && !wl->wl_paused; j++) {
-			n = conn_count();
+			/*
+			 * Not "no new connection": refused peers may be
+			 * closed at once, with more queued behind them.
+			 */
+			accept_empty = 0;
 			listener_event(&wl->wl_ev, 0);
-			if (conn_count() == n)
-				break;	/* queue empty (or full up) */
+			if (accept_empty)
+				break;	/* queue empty (full up: paused) */
 		}
 		if (!wl->wl_paused)
 			(void)loop_del(&wloop, &wl->wl_ev);
