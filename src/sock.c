@@ -72,9 +72,68 @@ open_abstract(const struct listener_conf *lc, struct gw_sock *s, char *err,
 	return 0;
 }
 
+/* Owned by root or by us: nobody else may chmod, rename or fill it. */
+static int
+trusted_owner(const struct stat *st)
+{
+	return st->st_uid == 0 || st->st_uid == geteuid();
+}
+
 /*
- * The directory must be ours (root or our euid) and writable by nobody
- * else, or sticky: then nobody else can rename or remove our entries.
+ * Every directory above the socket's, from "/" down, as written: each
+ * must be owned by root or us and writable by nobody else, unless it is
+ * sticky (like /tmp): there nobody else can rename or remove the next
+ * component, which must itself pass this check. A symbolic link on the
+ * way (/var/run) must be owned by root or us; its target is its owner's
+ * choice. OpenSSH's safe_path() makes the same walk without the sticky
+ * exception; without it no socket could live under /tmp/<ours>/.
+ */
+static int
+check_ancestors(const char *dir, char *err, size_t errlen)
+{
+	char pre[POLICY_PATH_MAX];
+	struct stat st;
+	size_t i, n = strlen(dir);
+
+	if (n >= sizeof(pre))
+		return fail(err, errlen, "directory %s: name too long", dir);
+	for (i = 0; i < n; i++) {
+		if (dir[i] != '/')
+			continue;
+		/* Each proper prefix ending before a '/': "/", "/a", ... */
+		memcpy(pre, dir, i == 0 ? 1 : i);
+		pre[i == 0 ? 1 : i] = '\0';
+		if (lstat(pre, &st) == -1)
+			return fail(err, errlen, "lstat %s: %s", pre,
+			    strerror(errno));
+		if (S_ISLNK(st.st_mode) && !trusted_owner(&st))
+			return fail(err, errlen, "%s is a symbolic link owned "
+			    "by uid %lu, not by root or us", pre,
+			    (unsigned long)st.st_uid);
+		if (stat(pre, &st) == -1)
+			return fail(err, errlen, "stat %s: %s", pre,
+			    strerror(errno));
+		if (!S_ISDIR(st.st_mode))
+			return fail(err, errlen, "%s is not a directory", pre);
+		if (!trusted_owner(&st))
+			return fail(err, errlen, "directory %s is owned by uid "
+			    "%lu, not by root or us", pre,
+			    (unsigned long)st.st_uid);
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) &&
+		    !(st.st_mode & S_ISVTX))
+			return fail(err, errlen, "directory %s is writable by "
+			    "group or others (mode %04o) without the sticky "
+			    "bit", pre, (unsigned)(st.st_mode & 07777));
+	}
+	return 0;
+}
+
+/*
+ * The socket's own directory must be ours (root or our euid) and
+ * writable by nobody else, sticky or not: the sticky bit stops others
+ * from removing our names, not from creating <path>.lock or the
+ * temporary name first (a flocked lock file or a FIFO there would keep
+ * us from starting). Its ancestors are checked by check_ancestors().
  */
 static int
 open_dir(const char *dir, struct gw_sock *s, char *err, size_t errlen)
@@ -83,6 +142,8 @@ open_dir(const char *dir, struct gw_sock *s, char *err, size_t errlen)
 	mode_t old;
 	int r, e;
 
+	if (check_ancestors(dir, err, errlen) == -1)
+		return -1;
 	s->s_dirfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (s->s_dirfd == -1 && errno == ENOENT) {
 		/* The mode as written, not as a umask (the unit's 0077) cuts it. */
@@ -103,42 +164,60 @@ open_dir(const char *dir, struct gw_sock *s, char *err, size_t errlen)
 		    " (a symlink is not accepted)" : "");
 	if (fstat(s->s_dirfd, &st) == -1)
 		return fail(err, errlen, "fstat %s: %s", dir, strerror(errno));
-	if (st.st_uid != 0 && st.st_uid != geteuid())
+	if (!trusted_owner(&st))
 		return fail(err, errlen, "directory %s is owned by uid %lu, "
 		    "not by root or us", dir, (unsigned long)st.st_uid);
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
 		return fail(err, errlen, "directory %s is writable by group "
-		    "or others (mode %04o) without the sticky bit", dir,
-		    (unsigned)(st.st_mode & 07777));
+		    "or others (mode %04o): they could take the names the "
+		    "socket needs; use a directory only root or we can "
+		    "write", dir, (unsigned)(st.st_mode & 07777));
 	return 0;
 }
 
-/* Take <base>.lock in the directory; refuse if another holds it. */
+#define LOCK_TRIES	8
+
+/*
+ * Take <base>.lock in the directory; refuse if another holds it. The
+ * file we flock must still be the one at the name: an instance that
+ * exits unlinks its lock file while holding it, so one that opened the
+ * old file just before could otherwise lock that unlinked file while a
+ * third instance locks a new one. Try again, a few times, on a change.
+ */
 static int
 take_lock(const struct listener_conf *lc, struct gw_sock *s, char *err,
     size_t errlen)
 {
 	char name[POLICY_PATH_MAX + 8];
-	struct stat st;
+	struct stat st, at;
+	int i;
 
 	(void)snprintf(name, sizeof(name), "%s.lock", s->s_base);
-	s->s_lockfd = openat(s->s_dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC | O_NONBLOCK, 0600);
-	if (s->s_lockfd == -1)
-		return fail(err, errlen, "lock %s.lock: %s", lc->path,
-		    strerror(errno));
-	if (fstat(s->s_lockfd, &st) == -1 || !S_ISREG(st.st_mode))
-		return fail(err, errlen, "lock %s.lock: not a regular file",
-		    lc->path);
-	if (flock(s->s_lockfd, LOCK_EX | LOCK_NB) == -1) {
-		if (errno == EWOULDBLOCK)
-			return fail(err, errlen, "%s.lock is held by another "
-			    "process: is another uds-gateway running?",
-			    lc->path);
-		return fail(err, errlen, "flock %s.lock: %s", lc->path,
-		    strerror(errno));
+	for (i = 0; i < LOCK_TRIES; i++) {
+		s->s_lockfd = openat(s->s_dirfd, name, O_RDWR | O_CREAT |
+		    O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+		if (s->s_lockfd == -1)
+			return fail(err, errlen, "lock %s.lock: %s", lc->path,
+			    strerror(errno));
+		if (fstat(s->s_lockfd, &st) == -1 || !S_ISREG(st.st_mode))
+			return fail(err, errlen, "lock %s.lock: not a regular "
+			    "file", lc->path);
+		if (flock(s->s_lockfd, LOCK_EX | LOCK_NB) == -1) {
+			if (errno == EWOULDBLOCK)
+				return fail(err, errlen, "%s.lock is held by "
+				    "another process: is another uds-gateway "
+				    "running?", lc->path);
+			return fail(err, errlen, "flock %s.lock: %s",
+			    lc->path, strerror(errno));
+		}
+		if (fstatat(s->s_dirfd, name, &at, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    at.st_dev == st.st_dev && at.st_ino == st.st_ino)
+			return 0;
+		(void)close(s->s_lockfd);	/* unlinked or replaced */
+		s->s_lockfd = -1;
 	}
-	return 0;
+	return fail(err, errlen, "lock %s.lock: replaced %d times while we "
+	    "took it", lc->path, LOCK_TRIES);
 }
 
 /* Only a socket (stale: we hold the lock) may be replaced. */
@@ -160,6 +239,49 @@ check_existing(const char *name, const char *path, int dirfd, char *err,
 	    "refusing to replace it", path, S_ISLNK(st.st_mode) ? "symlink" :
 	    S_ISDIR(st.st_mode) ? "directory" : S_ISREG(st.st_mode) ?
 	    "regular file" : "special file");
+}
+
+/*
+ * The socket at the path is not ours to take just because we hold our
+ * lock: the path may be mistyped and another service's. Connect to it:
+ * ECONNREFUSED means nothing listens on it any more (stale); a
+ * connection, a full backlog or a socket of another type means a live
+ * one, left alone. Anything else (EACCES without CAP_DAC_OVERRIDE on a
+ * socket we may not write) cannot tell us, so we refuse too.
+ */
+static int
+probe_stale(struct gw_sock *s, const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	int fd, r, e;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(s->s_base) >= sizeof(sun.sun_path))
+		return fail(err, errlen, "socket name too long: %s", path);
+	memcpy(sun.sun_path, s->s_base, strlen(s->s_base));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1)
+		return fail(err, errlen, "socket: %s", strerror(errno));
+	if (fchdir(s->s_dirfd) == -1) {
+		e = errno;
+		(void)close(fd);
+		return fail(err, errlen, "fchdir: %s", strerror(e));
+	}
+	r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	e = errno;
+	if (chdir("/") == -1)
+		fatal("chdir /");
+	(void)close(fd);
+	if (r == -1 && e == ECONNREFUSED)
+		return 0;
+	if (r == 0 || e == EAGAIN || e == EPROTOTYPE)
+		return fail(err, errlen, "%s is a live socket (something "
+		    "accepts connections on it): not ours to replace; is the "
+		    "path right?", path);
+	return fail(err, errlen, "%s: a socket is there and connecting to "
+	    "it to see whether it is stale failed (%s); refusing to replace "
+	    "it", path, strerror(e));
 }
 
 /* Bind the temporary name relative to the directory (cwd = dir). */
@@ -282,7 +404,8 @@ sock_open(const struct listener_conf *lc, struct gw_sock *s, char *err,
 	if (open_dir(dir, s, err, errlen) == -1 ||
 	    take_lock(lc, s, err, errlen) == -1 ||
 	    (stale = check_existing(s->s_base, lc->path, s->s_dirfd, err,
-	    errlen)) == -1)
+	    errlen)) == -1 ||
+	    (stale && probe_stale(s, lc->path, err, errlen) == -1))
 		goto bad;
 	(void)snprintf(tmp, sizeof(tmp), ".%s.tmp", s->s_base);
 	if (make_tmp(lc, s, tmp, err, errlen) == -1 ||
