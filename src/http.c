@@ -337,9 +337,10 @@ parse_request_line(const uint8_t **pp, const uint8_t *end, uint32_t max,
 			break;
 		}
 	}
-	if (s[5] != '1' || s[7] > '1')
+	if (s[5] != '1')
 		return HTTP_ERR_VERSION_UNSUPPORTED;
-	req->minor_version = s[7] - '0';
+	/* RFC 9110 2.5: a higher 1.x is served as the highest we know. */
+	req->minor_version = s[7] > '1' ? 1 : s[7] - '0';
 	req->method_id = method_id(req->method, req->method_len);
 	if ((r = target_form(req->target, req->target_len, req->method_id,
 	    &req->target_form)) != 0)

@@ -25,8 +25,10 @@
  *   (scheme ":" ...). In absolute-form the Host header is still required
  *   for HTTP/1.1 and returned as sent; the server should use the target.
  * - The version must be "HTTP/" DIGIT "." DIGIT; 1.0 and 1.1 are served,
- *   any other well-formed version is HTTP_ERR_VERSION_UNSUPPORTED (505),
- *   anything else (lower case, more digits) HTTP_ERR_VERSION (400).
+ *   and so is 1.2 to 1.9, as 1.1 (minor_version 1: Host required, the
+ *   answer is HTTP/1.1), as RFC 9110 2.5 says a server SHOULD; any other
+ *   well-formed version (0.x, 2.0 and up) is HTTP_ERR_VERSION_UNSUPPORTED
+ *   (505), anything else (lower case, more digits) HTTP_ERR_VERSION (400).
  * - Header names are tokens; whitespace before the colon is a 400, a line
  *   starting with SP or HTAB (obs-fold, including before the first field)
  *   is a 400. Values may hold HTAB, SP, VCHAR and obs-text (>= 0x80); any
@@ -160,7 +162,7 @@ struct http_request {
 	const uint8_t	*target;
 	size_t		 target_len;
 	int		 target_form;		/* enum http_target_form */
-	int		 minor_version;		/* 0 or 1 */
+	int		 minor_version;		/* 0 or 1 (1.2-1.9: 1) */
 
 	/* valid if has_content_length */
 	uint64_t	 content_length;

@@ -101,7 +101,13 @@ reject "two Authorization headers" 400 "GET / HTTP/1.1\r\n${H}Authorization: Bea
 
 # --- request line ----------------------------------------------------------
 reject "HTTP/2.0" 505 "GET / HTTP/2.0\r\n${H}\r\n"
-reject "HTTP/1.2" 505 "GET / HTTP/1.2\r\n${H}\r\n"
+reject "HTTP/3.0" 505 "GET / HTTP/3.0\r\n${H}\r\n"
+# RFC 9110 2.5: a higher HTTP/1.x minor version is served as HTTP/1.1.
+expect "HTTP/1.2 served as HTTP/1.1 (keep-alive)" "200,200;eof" "$S" "GET / HTTP/1.2\r\n${H}\r\nGET /b HTTP/1.9\r\n${H}Connection: close\r\n\r\n"
+reject "HTTP/1.2 without Host (as HTTP/1.1)" 400 "GET / HTTP/1.2\r\n\r\n"
+line=$(printf 'GET / HTTP/1.2\r\nHost: a\r\nConnection: close\r\n\r\n' |
+    socat -t 3 - "UNIX-CONNECT:$S" | head -n 1 | tr -d '\r')
+check "HTTP/1.2: the answer is HTTP/1.1 (got '$line')" [ "$line" = "HTTP/1.1 200 OK" ]
 reject "HTTP/1.10" 400 "GET / HTTP/1.10\r\n${H}\r\n"
 reject "lower-case http/1.1" 400 "GET / http/1.1\r\n${H}\r\n"
 reject "two spaces in request line" 400 "GET  / HTTP/1.1\r\n${H}\r\n"

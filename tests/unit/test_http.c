@@ -230,6 +230,12 @@ static const struct ok_case ok_cases[] = {
 	{ "pipelined_post", "POST / HTTP/1.1\r\nHost: a\r\n"
 	    "Content-Length: 2\r\n\r\nhiGET / HTTP/1.1\r\n\r\n", 47,
 	    HTTP_M_POST, "/", HTTP_TF_ORIGIN, 1, 1, 0, 2, 0, "a", NULL, 2 },
+	/* RFC 9110 2.5: a higher minor version is served as HTTP/1.1. */
+	{ "version_12", "GET / HTTP/1.2\r\nHost: a\r\n\r\n", 0,
+	    HTTP_M_GET, "/", HTTP_TF_ORIGIN, 1, 1, 0, NOVAL, 0, "a", NULL, 1 },
+	{ "version_19_close", "GET / HTTP/1.9\r\nHost: a\r\n"
+	    "Connection: close\r\n\r\n", 0,
+	    HTTP_M_GET, "/", HTTP_TF_ORIGIN, 1, 0, 0, NOVAL, 0, "a", NULL, 2 },
 	{ "lookalike_headers_ignored", GETH "Transfer-Encodingx: gzip\r\n"
 	    "Content-Lengthy: x\r\nHosts: b c\r\nExpects: x\r\n\r\n", 0,
 	    HTTP_M_GET, "/", HTTP_TF_ORIGIN, 1, 1, 0, NOVAL, 0, "a", NULL, 5 },
@@ -477,7 +483,10 @@ static const struct bad_case bad_cases[] = {
 	{ "expect_empty", H11 "Host: a\r\nExpect:\r\n\r\n", 0,
 	    HTTP_ERR_EXPECT },
 	/* request line */
-	{ "version_12", "GET / HTTP/1.2\r\nHost: a\r\n\r\n", 0,
+	/* HTTP/1.2 and up are served as HTTP/1.1: Host is required. */
+	{ "version_19_no_host", "GET / HTTP/1.9\r\n\r\n", 0,
+	    HTTP_ERR_HOST_MISSING },
+	{ "version_30", "GET / HTTP/3.0\r\nHost: a\r\n\r\n", 0,
 	    HTTP_ERR_VERSION_UNSUPPORTED },
 	{ "version_20", "GET / HTTP/2.0\r\nHost: a\r\n\r\n", 0,
 	    HTTP_ERR_VERSION_UNSUPPORTED },
