@@ -125,6 +125,11 @@ expect "body of exactly max_body" "200,200;eof" "$M" "POST /echo HTTP/1.1\r\n${H
 long=$(printf '%049d' 0)
 expect "request line of 65 bytes (limit 64)" "414;eof" "$M" "GET /$long HTTP/1.1\r\n${H}\r\n$NEXT"
 expect "request line of 64 bytes" "200;eof" "$M" "GET /${long#0} HTTP/1.1\r\n${H}Connection: close\r\n\r\n"
+# max_headers counts every field line, Host included (policy.5); the
+# default is 100.
+fields() { i=1; while [ $i -le "$1" ]; do printf 'X-F%d: v\\r\\n' $i; i=$((i + 1)); done; }
+expect "Host + 98 fields + Connection = 100 (default limit 100)" "200;eof" "$S" "GET / HTTP/1.1\r\n${H}$(fields 98)Connection: close\r\n\r\n"
+expect "Host + 100 fields = 101 (default limit 100)" "431;eof" "$S" "GET / HTTP/1.1\r\n${H}$(fields 100)\r\n$NEXT"
 expect "4 header fields (limit 3)" "431;eof" "$M" "GET / HTTP/1.1\r\n${H}A: 1\r\nB: 2\r\nC: 3\r\n\r\n$NEXT"
 big=$(printf '%0250d' 0)
 expect "header bytes over max_header_bytes" "431;eof" "$M" "GET / HTTP/1.1\r\n${H}X: $big\r\n\r\n$NEXT"

@@ -739,6 +739,34 @@ test_limit_header_count(void **state __attribute__((unused)))
 	assert_int_equal(http_error_status(HTTP_ERR_TOO_MANY_HEADERS), 431);
 }
 
+/*
+ * The decision documented for max_headers: every field line counts,
+ * Host included. With the default 100: Host and 99 more are served,
+ * Host and 100 more are a 431.
+ */
+static void
+test_limit_header_count_host(void **state __attribute__((unused)))
+{
+	char in[4096];
+	struct http_request req;
+	size_t n, i;
+
+	assert_int_equal(deflim.max_headers, 100);
+	assert_int_equal(HTTP_MAX_HEADERS, 100);
+	n = (size_t)snprintf(in, sizeof(in), "GET / HTTP/1.1\r\nHost: a\r\n");
+	for (i = 1; i <= 99; i++)
+		n += (size_t)snprintf(in + n, sizeof(in) - n, "X-%zu: v\r\n", i);
+	n += (size_t)snprintf(in + n, sizeof(in) - n, "\r\n");
+	assert_true(n < sizeof(in));
+	assert_int_equal(parse_guarded(in, n, &deflim, &req), (int)n);
+	assert_int_equal(req.nheaders, 100);
+	n -= 2;
+	n += (size_t)snprintf(in + n, sizeof(in) - n, "X-100: v\r\n\r\n");
+	assert_true(n < sizeof(in));
+	assert_int_equal(parse_guarded(in, n, &deflim, &req),
+	    HTTP_ERR_TOO_MANY_HEADERS);
+}
+
 static void
 test_limit_body(void **state __attribute__((unused)))
 {
@@ -1251,6 +1279,7 @@ main(void)
 		cmocka_unit_test(test_limit_request_line),
 		cmocka_unit_test(test_limit_header_bytes),
 		cmocka_unit_test(test_limit_header_count),
+		cmocka_unit_test(test_limit_header_count_host),
 		cmocka_unit_test(test_limit_body),
 		cmocka_unit_test(test_error_status),
 		cmocka_unit_test(test_mutations),
