@@ -2,6 +2,7 @@
 /* Race-free Unix socket creation, stale-socket takeover, unlink-if-ours. */
 #define _GNU_SOURCE	/* accept4, O_PATH, memfd_create, SO_PEERGROUPS */
 #include <sys/file.h>
+#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -241,41 +242,60 @@ check_existing(const char *name, const char *path, int dirfd, char *err,
 	    "regular file" : "special file");
 }
 
-/*
- * The socket at the path is not ours to take just because we hold our
- * lock: the path may be mistyped and another service's. Connect to it:
- * ECONNREFUSED means nothing listens on it any more (stale); a
- * connection, a full backlog or a socket of another type means a live
- * one, left alone. Anything else (EACCES without CAP_DAC_OVERRIDE on a
- * socket we may not write) cannot tell us, so we refuse too.
- */
+/* connect() to name in s->s_dirfd: 0, or the errno. */
 static int
-probe_stale(struct gw_sock *s, const char *path, char *err, size_t errlen)
+try_connect(const struct gw_sock *s)
 {
 	struct sockaddr_un sun;
 	int fd, r, e;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	if (strlen(s->s_base) >= sizeof(sun.sun_path))
-		return fail(err, errlen, "socket name too long: %s", path);
 	memcpy(sun.sun_path, s->s_base, strlen(s->s_base));
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0)) == -1)
-		return fail(err, errlen, "socket: %s", strerror(errno));
+		return errno;
 	if (fchdir(s->s_dirfd) == -1) {
 		e = errno;
 		(void)close(fd);
-		return fail(err, errlen, "fchdir: %s", strerror(e));
+		return e;
 	}
 	r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-	e = errno;
+	e = r == -1 ? errno : 0;
 	if (chdir("/") == -1)
 		fatal("chdir /");
 	(void)close(fd);
-	if (r == -1 && e == ECONNREFUSED)
+	return e;
+}
+
+/*
+ * The socket at the path is not ours to take just because we hold our
+ * lock: the path may be mistyped and another service's. Connect to it:
+ * ECONNREFUSED means nothing listens on it any more (stale); a
+ * connection, a full backlog or a socket of another type means a live
+ * one, left alone. Without CAP_DAC_OVERRIDE (the packaged unit) a socket
+ * we gave to another owner is not writable by us: connect again with
+ * that owner's fsuid (CAP_SETUID). Any other failure cannot tell us, so
+ * we refuse too.
+ */
+static int
+probe_stale(struct gw_sock *s, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int e, prev;
+
+	if (strlen(s->s_base) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return fail(err, errlen, "socket name too long: %s", path);
+	e = try_connect(s);
+	if (e == EACCES && fstatat(s->s_dirfd, s->s_base, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0 && st.st_uid != geteuid()) {
+		prev = setfsuid(st.st_uid);
+		e = try_connect(s);
+		(void)setfsuid((uid_t)prev);
+	}
+	if (e == ECONNREFUSED)
 		return 0;
-	if (r == 0 || e == EAGAIN || e == EPROTOTYPE)
+	if (e == 0 || e == EAGAIN || e == EPROTOTYPE)
 		return fail(err, errlen, "%s is a live socket (something "
 		    "accepts connections on it): not ours to replace; is the "
 		    "path right?", path);

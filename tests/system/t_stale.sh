@@ -25,3 +25,33 @@ out=$(printf 'again' | socat -t 5 - "UNIX-CONNECT:$T/echo.sock")
 check "new socket serves" [ "$out" = again ]
 stop_gw TERM
 check "clean exit 0 after restart" [ "$GW_STATUS" -eq 0 ]
+
+# Without CAP_DAC_OVERRIDE (as in the packaged unit) the stale socket of
+# a listener owned by another user is not writable by root: the stale
+# probe connects with that owner's fsuid and still replaces it.
+cat >"$T/o.policy" <<EOP
+workers	1
+listener echo {
+	path	$T/owned.sock
+	service	echo
+	owner	nobody
+	mode	0600
+	allow	any
+}
+EOP
+start_gw "$T/o.policy" || { notok "stale (owner nobody): daemon start"; exit 1; }
+ino1=$(stat -c %i "$T/owned.sock")
+ws=$(workers_of "$GW_PID")
+kill -KILL "$GW_PID"; wait "$GW_PID" 2>/dev/null
+check "owner nobody: workers exit too" wait_for 5 gone
+BIN0=$BIN
+printf '#!/bin/sh\nexec setpriv --bounding-set -dac_override,-dac_read_search "%s" "$@"\n' \
+    "$BIN0" >"$T/nodac"
+chmod +x "$T/nodac"
+BIN=$T/nodac
+start_gw "$T/o.policy" || notok "owner nobody: restart without CAP_DAC_OVERRIDE"
+BIN=$BIN0
+check "owner nobody, no CAP_DAC_OVERRIDE: stale socket replaced (new inode)" \
+    [ "$(stat -c %i "$T/owned.sock")" != "$ino1" ]
+check "... logged as stale" grep -q "replaced a stale socket" "$GW_LOG"
+stop_gw TERM
