@@ -549,12 +549,19 @@ check_listener(struct pstate *st)
 				    "has no effect on abstract socket '%s'",
 				    policy_keys[fsonly[i]].name, l->path);
 		}
-		for (i = 0; l->ntokens == 0 && i < l->nrules; i++)
+		/* Anyone can bind the name first and collect the tokens. */
+		s = &st->lseen[K_TOKEN];
+		if (s->key.line != 0)
+			return err(st, s->key.line, s->key.col, "'token' on "
+			    "abstract socket '%s': any local process can bind "
+			    "the name first and receive the tokens; use a "
+			    "path", l->path);
+		for (i = 0; i < l->nrules; i++)
 			if (l->rules[i].allow && l->rules[i].kind == RULE_ANY)
 				return err(st, l->rules[i].pos.line,
 				    l->rules[i].pos.col, "abstract socket "
 				    "has no file mode; restrict peers with "
-				    "allow rules or a token");
+				    "allow rules");
 	} else if ((l->mode & 0002) && !l->allow_world_writable) {
 		s = &st->lseen[K_MODE];
 		return err(st, s->val.line, s->val.col, "mode %04o lets any "

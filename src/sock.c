@@ -60,7 +60,8 @@ open_abstract(const struct listener_conf *lc, struct gw_sock *s, char *err,
 		s->s_fd = -1;
 		if (e == EADDRINUSE)
 			return fail(err, errlen, "bind %s: abstract name in "
-			    "use (another instance running?)", lc->path);
+			    "use, by another instance or by any process (an "
+			    "abstract name is anyone's to take)", lc->path);
 		return fail(err, errlen, "bind %s: %s", lc->path, strerror(e));
 	}
 	if (listen(s->s_fd, SOCK_BACKLOG) == -1) {

@@ -485,8 +485,8 @@ test_token_build(void **state)
 	char text[512];
 
 	(void)state;
-	snprintf(text, sizeof(text), "listener a {\n path @a\n service http\n"
-	    " allow any\n token %s\n}\n", hello_hash);
+	snprintf(text, sizeof(text), "listener a {\n path /run/a.sock\n"
+	    " service http\n allow any\n token %s\n}\n", hello_hash);
 	if (WITH_OPENSSL) {
 		assert_int_equal(parse_str(text, p, &d), 0);
 		assert_int_equal(p->listeners[0].ntokens, 1);
@@ -532,7 +532,7 @@ test_shipped(void **state)
 		TEST_POLICY_DIR "/gateway.policy",
 		TEST_POLICY_DIR "/examples/echo-only.policy",
 		TEST_POLICY_DIR "/examples/http-behind-nginx.policy",
-		TEST_POLICY_DIR "/examples/abstract-with-token.policy",
+		TEST_POLICY_DIR "/examples/abstract.policy",
 	};
 	struct policy *p = calloc(1, sizeof(*p));
 	struct gw_diag d;
