@@ -85,7 +85,7 @@ close_inherited(void)
 {
 	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
 	const char *errstr = NULL;
-	int keep[ACTIVATION_MAX_FDS];
+	int keep[ACTIVATION_MAX_FDS], fd, null;
 	long long n = 0, i;
 	size_t k = 0;
 
@@ -94,10 +94,20 @@ close_inherited(void)
 		n = strtonum(fds, 0, ACTIVATION_MAX_FDS, &errstr);
 	if (errstr != NULL)
 		n = 0;	/* malformed: activation_parse says so later */
-	/* One that is not open: adopting it fails later, with a message. */
-	for (i = 0; i < n; i++)
-		if (fcntl(ACTIVATION_FD_START + (int)i, F_GETFD) != -1)
-			keep[k++] = ACTIVATION_FD_START + (int)i;
+	/*
+	 * One that is not open gets /dev/null, so that no descriptor of
+	 * ours lands on its number and is later closed as an unclaimed
+	 * activation fd; adopting it fails with a message.
+	 */
+	for (i = 0; i < n; i++) {
+		fd = ACTIVATION_FD_START + (int)i;
+		if (fcntl(fd, F_GETFD) == -1 && (null = open("/dev/null",
+		    O_RDONLY | O_CLOEXEC)) != -1 && null != fd) {
+			(void)dup3(null, fd, O_CLOEXEC);
+			(void)close(null);
+		}
+		keep[k++] = fd;
+	}
 	privdrop_close_fds_except(keep, k);
 }
 
@@ -236,6 +246,15 @@ load_policy(const char *file, struct policy *p, char *msg, size_t msglen)
 	    diag.msg, sizeof(diag.msg)) == -1) {
 		diag.line = p->nofile_pos.line;
 		diag.col = p->nofile_pos.col;
+		r = GW_ERR_INVALID;
+	}
+	if (r == 0 && parent_workers_total(p) > PARENT_WORKERS_MAX) {
+		diag.line = diag.col = 0;
+		(void)snprintf(diag.msg, sizeof(diag.msg), "the policy starts "
+		    "%zu workers ('workers' of each of its %zu listeners, "
+		    "auto = %ld CPUs here); at most %d are supported: lower "
+		    "'workers'", parent_workers_total(p), p->nlisteners,
+		    sysconf(_SC_NPROCESSORS_ONLN), PARENT_WORKERS_MAX);
 		r = GW_ERR_INVALID;
 	}
 	if (r != 0) {

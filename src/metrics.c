@@ -183,6 +183,30 @@ metrics_shm_init(struct metrics_shm *m, size_t size, const struct policy *p)
 	return 0;
 }
 
+void
+metrics_shm_repair(struct metrics_shm *m, const struct metrics_shm *ref)
+{
+	struct metrics_listener *x;
+	const struct metrics_listener *r;
+	uint32_t d;
+	size_t i;
+
+	m->magic = ref->magic;
+	m->nlisteners = ref->nlisteners;
+	m->size = ref->size;
+	for (i = 0; i < ref->nlisteners && i < POLICY_MAX_LISTENERS; i++) {
+		x = &m->l[i];
+		r = &ref->l[i];
+		x->uid_off = r->uid_off;
+		x->uid_nslots = r->uid_nslots;
+		memcpy(x->uid_seed, r->uid_seed, sizeof(x->uid_seed));
+		d = __atomic_load_n(&x->uid_maxdist, __ATOMIC_RELAXED);
+		if (d > r->uid_nslots)
+			__atomic_store_n(&x->uid_maxdist, r->uid_nslots,
+			    __ATOMIC_RELAXED);
+	}
+}
+
 int
 metrics_attach(struct metrics_shm *m, size_t size)
 {

@@ -75,6 +75,15 @@ uint32_t metrics_uid_slots(uint32_t max_conns);
  */
 size_t	 metrics_shm_size(const struct policy *p);
 /*
+ * metrics_shm_repair: write back the layout of m (magic, sizes, table
+ * offsets and keys) from ref, the parent's private copy taken after
+ * metrics_shm_init, and bound uid_maxdist. The region is writable by
+ * the listener's workers: the parent repairs it before starting one,
+ * so that a worker that wrecked the layout cannot keep its successors
+ * from starting. Counters are left as they are.
+ */
+void	 metrics_shm_repair(struct metrics_shm *m, const struct metrics_shm *ref);
+/*
  * metrics_shm_init: lay out a zeroed mapping m of size bytes for p
  * (magic, sizes, table offsets, random hash keys); 0, or -1 with errno
  * (EINVAL if size is not metrics_shm_size(p), or getrandom's error).

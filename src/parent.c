@@ -51,7 +51,6 @@ static struct wproc		 wp[WPROC_MAX];
 static struct loop_ev		 sig_ev;
 static int			 stopping;	/* 1 graceful, 2 fast */
 static uint64_t			 stop_deadline;
-static int			 start_failures;
 static uint64_t			 backoff_ms = BACKOFF_MIN_MS;
 static unsigned long		 gen_seq;
 static uint64_t			 next_status_ms;
@@ -79,6 +78,16 @@ worker_count(const struct policy *p, const struct listener_conf *l)
 	return (size_t)n;
 }
 
+size_t
+parent_workers_total(const struct policy *p)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->nlisteners && i < POLICY_MAX_LISTENERS; i++)
+		n += worker_count(p, &p->listeners[i]);
+	return n;
+}
+
 static void	ipc_event(struct loop_ev *, uint32_t);
 
 /* The name of w's listener, for logs. */
@@ -90,15 +99,32 @@ wname(const struct wproc *w)
 
 /*
  * A worker of the current generation did not start, or died: restart
- * its slot after the back-off, and give up after START_FAIL_BUDGET
- * failed starts in a row.
+ * its slot after the back-off. After START_FAIL_BUDGET failed starts
+ * of one listener's workers in a row: before the generation was ever
+ * ready (start-up, reload), give up on the daemon, as that is a broken
+ * policy or host; once it has served, give up on that listener alone,
+ * so that whatever keeps its workers from starting (a worker of it
+ * that was compromised and wrecked what it shares) takes no other
+ * listener down with it.
  */
 static void
 schedule_restart(struct wproc *w, int failed_start)
 {
-	if (failed_start && ++start_failures >= START_FAIL_BUDGET)
-		fatalx("workers failed to start %d times in a row; giving up",
-		    start_failures);
+	struct gen *g = &gens[w->gen];
+	struct glistener *gl = &g->g_l[w->lidx];
+
+	if (failed_start && ++gl->gl_failures >= START_FAIL_BUDGET) {
+		if (!g->g_ready)
+			fatalx("workers failed to start %d times in a row; "
+			    "giving up", gl->gl_failures);
+		log_prio(LOG_CRIT, "listener %s: workers failed to start %d "
+		    "times in a row; giving up on this listener, which no "
+		    "longer serves (the others do; reload to try again)",
+		    wname(w), gl->gl_failures);
+		gl->gl_given_up = 1;
+		w->respawn_at = 0;
+		return;
+	}
 	/* Listening sockets stay open here: peers wait meanwhile. */
 	w->respawn_at = loop_clock_ms() + backoff_ms;
 	log_info("restarting worker %s#%zu in %llu ms", wname(w), w->slot,
@@ -129,6 +155,7 @@ spawn(struct wproc *w)
 		w->respawn_at = spawn_hold_until;
 		return;
 	}
+	parent_worker_repair(&gens[w->gen], w->lidx);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		log_warn("worker %s#%zu: socketpair", wname(w), w->slot);
 		schedule_restart(w, 1);
@@ -320,7 +347,7 @@ worker_ready(struct wproc *w)
 		    (long)w->pid, why);
 	}
 	w->ready = 1;
-	start_failures = 0;
+	gens[w->gen].g_l[w->lidx].gl_failures = 0;
 	backoff_ms = BACKOFF_MIN_MS;
 	if (w->gen == cur)
 		check_ready();

@@ -28,4 +28,12 @@ struct parent_opts {
  */
 int	 parent_run(struct policy *p, const struct parent_opts *o);
 
+/*
+ * parent_workers_total: the workers the policy starts, every listener's
+ * together ("auto" counted on this host); more than PARENT_WORKERS_MAX
+ * is a policy error.
+ */
+#define PARENT_WORKERS_MAX	256
+size_t	 parent_workers_total(const struct policy *p);
+
 #endif /* UDSGW_PARENT_H */

@@ -7,9 +7,10 @@
 #include <stdint.h>
 
 #include "gateway.h"
+#include "parent.h"
 
 #define GEN_MAX			4	/* serving + draining generations */
-#define GEN_WORKERS_MAX		256	/* workers of one generation, in all */
+#define GEN_WORKERS_MAX		PARENT_WORKERS_MAX	/* of one generation */
 
 struct activation;
 struct metrics_shm;
@@ -27,6 +28,9 @@ struct glistener {
 	struct metrics_shm	*gl_shm;	/* our mapping of it */
 	size_t			 gl_shm_size;
 	size_t			 gl_nworkers;
+	int			 gl_failures;	/* failed starts in a row */
+	int			 gl_given_up;	/* ... too many: not restarted */
+	struct metrics_shm	*gl_layout;	/* our copy of gl_shm's layout */
 };
 
 /*
@@ -100,6 +104,7 @@ void	 parent_worker_prepare_chroot(void);
 void	 parent_worker_gen_init(struct gen *g);
 int	 parent_worker_make_shared(struct gen *g);
 void	 parent_worker_free_shared(struct gen *g);
+void	 parent_worker_repair(struct gen *g, size_t l);
 void	 parent_worker_child_exec(const struct gen *g, size_t l, size_t slot,
 	    int flags, int ipc);
 int	 parent_worker_recv_status_fd(int ipc, char *why, size_t whylen);

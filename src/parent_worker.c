@@ -93,6 +93,7 @@ parent_worker_gen_init(struct gen *g)
 		g->g_l[i].gl_policy_fd = g->g_l[i].gl_metrics_fd = -1;
 		g->g_l[i].gl_metrics_ro = -1;
 		g->g_l[i].gl_shm = NULL;
+		g->g_l[i].gl_layout = NULL;
 	}
 }
 
@@ -195,10 +196,16 @@ make_listener_shared(const struct policy *p, size_t i, struct glistener *gl)
 		goto out;
 	}
 	gl->gl_shm = m;
+	if ((gl->gl_layout = malloc(sizeof(*gl->gl_layout))) == NULL) {
+		log_warn("malloc");
+		goto out;
+	}
 	if (metrics_shm_init(gl->gl_shm, gl->gl_shm_size, lp) == -1) {
 		log_warn("counters memfd layout");
 		goto out;
 	}
+	/* Our own copy: what parent_worker_repair writes back. */
+	memcpy(gl->gl_layout, gl->gl_shm, sizeof(*gl->gl_layout));
 	if ((gl->gl_metrics_ro = reopen_ro(gl->gl_metrics_fd)) == -1) {
 		log_warn("reopen the metrics memfd read-only");
 		goto out;
@@ -243,6 +250,8 @@ parent_worker_free_shared(struct gen *g)
 			(void)close(gl->gl_metrics_ro);
 		if (gl->gl_shm != NULL)
 			(void)munmap(gl->gl_shm, gl->gl_shm_size);
+		free(gl->gl_layout);
+		gl->gl_layout = NULL;
 		gl->gl_policy_fd = gl->gl_metrics_fd = gl->gl_metrics_ro = -1;
 		gl->gl_shm = NULL;
 	}
@@ -355,6 +364,20 @@ parent_worker_recv_status_fd(int ipc, char *why, size_t whylen)
 	    "descriptors?)" : "the first record was not the status "
 	    "descriptor");
 	return -1;
+}
+
+/*
+ * Before a worker of listener l starts: its listener's workers can
+ * write the counters region, so a dead one may have wrecked its layout;
+ * restore it from our copy (counters stay as they are).
+ */
+void
+parent_worker_repair(struct gen *g, size_t l)
+{
+	struct glistener *gl = &g->g_l[l];
+
+	if (gl->gl_shm != NULL && gl->gl_layout != NULL)
+		metrics_shm_repair(gl->gl_shm, gl->gl_layout);
 }
 
 /* In the child: put every descriptor where the worker expects it. */

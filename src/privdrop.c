@@ -232,11 +232,10 @@ privdrop_apply(const struct privdrop *pd)
 	if (pd->change_ids) {
 		if (pd->try_unshare)
 			do_unshare();
-		if (pd->chroot_fd >= 0)
-			do_chroot(pd->chroot_fd);
-		else
-			log_info("privdrop: no chroot directory, "
-			    "skipping chroot");
+		/* As root, never without the jail. */
+		if (pd->chroot_fd < 0)
+			fatalx("privdrop: no chroot directory");
+		do_chroot(pd->chroot_fd);
 	} else {
 		if (pd->try_unshare)
 			log_info("privdrop: not root: skipping unshare");

@@ -13,7 +13,7 @@ struct privdrop {
 	uid_t		 uid;		/* worker user, never 0 */
 	gid_t		 gid;		/* its primary group, never 0 */
 	int		 change_ids;	/* 1 as root; 0 only when not root */
-	int		 chroot_fd;	/* empty root-owned dir (O_PATH); -1: skip */
+	int		 chroot_fd;	/* empty root-owned dir (O_PATH); as root required */
 	rlim_t		 nofile;	/* RLIMIT_NOFILE, soft and hard */
 	int		 try_unshare;	/* new net+ipc namespaces if allowed */
 	pid_t		 parent;	/* expected getppid(); 0: no check */
