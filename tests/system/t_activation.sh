@@ -86,3 +86,34 @@ sh -c 'LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=a:b exec "$0" -f "$1"' \
 st=$?
 check "malformed LISTEN_FDNAMES: exit 78 ($st)" [ "$st" = 78 ]
 check "malformed LISTEN_FDNAMES: logged" grep -q 'malformed LISTEN_' "$GW_LOG"
+
+# LISTEN_FDS=2 for our pid with fd 3 not open and fd 4 our socket: fd 3
+# is refused as unclaimed, fd 4 adopted, and no descriptor of the
+# daemon's own (epoll, signalfd, memfds) lands on 3 and is closed with
+# it. An attack review saw the daemon close its own epoll fd here.
+GW_LOG=$T/gw.act5.log
+python3 - "$BIN" "$T/p.policy" "$T/web.sock" 2>"$GW_LOG" <<'EOP' &
+import os, socket, sys
+binary, pol, path = sys.argv[1:4]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path)
+os.chmod(path, 0o660)
+s.listen(16)
+os.dup2(s.fileno(), 4)
+os.close(3) if s.fileno() != 3 else None
+try:
+    os.close(3)
+except OSError:
+    pass
+os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS="2",
+                  LISTEN_FDNAMES="unused:web")
+os.execv(binary, [binary, "-f", pol])
+EOP
+GW_PID=$!; STARTED_PIDS="$STARTED_PIDS $GW_PID"
+check "activation, fd 3 not open: ready" wait_for 10 grep -qs 'ready:' "$GW_LOG"
+check "activation, fd 3 not open: fd 4 adopted as web" grep -q 'listener web: http .*(from systemd)' "$GW_LOG"
+check "activation, fd 3 not open: serves" [ "$(curl -s -m 5 --unix-socket "$T/web.sock" http://x/healthz)" = ok ]
+stop_gw TERM
+check "activation, fd 3 not open: clean exit ($GW_STATUS)" [ "$GW_STATUS" = 0 ]
+sed 's/^/#   /' "$GW_LOG" | grep -i 'fd 3\|error\|epoll' | head -5
+rm -f "$T/web.sock"
