@@ -3,6 +3,7 @@
 #include <sys/random.h>
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -280,8 +281,11 @@ metrics_attach(struct metrics_shm *m, size_t size)
  * (and so before Q's claim), and it reads that slot after P's claim; so
  * P missing Q means P's claim came before Q's claim. The same argument
  * with P and Q swapped gives Q's claim before P's: a contradiction. Both
- * may back off (each saw the other): that is safe, and after UID_TRIES
- * rounds the connection is refused as METRICS_UID_FULL. A worker that
+ * used to back off both (each saw the other): now the claim nearer the
+ * uid's home slot waits and the other withdraws (uid_insert); after
+ * UID_TRIES rounds, or a rival CLAIM that stays for UID_SPIN reads
+ * (its worker preempted, or dead), the connection is refused as
+ * METRICS_UID_FULL. A worker that
  * sees a CLAIM of its uid waits a bounded number of reads for it to be
  * published or freed; only its claimer ever writes a CLAIM slot.
  * XXX A worker killed between its claim and its publish leaves that uid
@@ -292,7 +296,7 @@ metrics_attach(struct metrics_shm *m, size_t size)
 #define UID_CLAIM	(1ULL << 30)
 #define UID_COUNT	((1ULL << 30) - 1)
 #define UID_OF(v)	((uint32_t)((v) >> 32))
-#define UID_TRIES	8	/* rounds after a lost race */
+#define UID_TRIES	64	/* rounds after a lost race */
 #define UID_SPIN	100000	/* reads of another worker's CLAIM */
 #define UID_AGAIN	1	/* internal: start the round again */
 
@@ -336,6 +340,18 @@ uid_find(const struct uidtab *t, uint32_t uid, uint64_t mask,
 	return NULL;
 }
 
+/*
+ * Waiting for another worker's CLAIM: now and then give the CPU away,
+ * since on a busy host that worker may be preempted between its claim
+ * and its publish, and a plain spin would only burn our time slice.
+ */
+static void
+uid_pause(uint32_t spin)
+{
+	if ((spin & 63) == 0)
+		(void)sched_yield();
+}
+
 /* One more on uid's existing slot (LIVE, or CLAIM about to be). */
 static int
 uid_incr(uint64_t *slot, uint32_t uid, uint32_t max)
@@ -350,6 +366,7 @@ uid_incr(uint64_t *slot, uint32_t uid, uint32_t max)
 		if (v & UID_CLAIM) {
 			if (++spin > UID_SPIN)
 				return METRICS_UID_FULL;
+			uid_pause(spin);
 			v = SLOAD(slot);
 			continue;
 		}
@@ -364,8 +381,8 @@ uid_incr(uint64_t *slot, uint32_t uid, uint32_t max)
 static int
 uid_insert(const struct uidtab *t, uint32_t uid)
 {
-	uint64_t *slot, zero = 0;
-	uint32_t d, h, i;
+	uint64_t *slot, *other, zero = 0;
+	uint32_t d, h, i, spin;
 
 	h = uid_home(t, uid);
 	for (i = 0; i <= t->mask; i++)
@@ -379,9 +396,24 @@ uid_insert(const struct uidtab *t, uint32_t uid)
 	slot = &t->slots[(h + i) & t->mask];
 	if (!SCAS(slot, &zero, (uint64_t)uid << 32 | UID_CLAIM))
 		return UID_AGAIN;
-	if (uid_find(t, uid, UID_LIVE | UID_CLAIM, slot) != NULL) {
-		SSTORE(slot, 0);
-		return UID_AGAIN;
+	/*
+	 * Publish only when the rescan sees no rival (the proof above). A
+	 * rival CLAIM nearer the home slot wins: we withdraw. One further
+	 * along loses: it withdraws when it sees ours, or publishes first
+	 * if its rescan passed our slot before we claimed it; either way
+	 * we wait for that and look again, so two inserts never both give
+	 * up because each saw the other.
+	 */
+	for (spin = 0;; spin++) {
+		if ((other = uid_find(t, uid, UID_LIVE | UID_CLAIM,
+		    slot)) == NULL)
+			break;
+		if ((SLOAD(other) & UID_LIVE) || spin > UID_SPIN ||
+		    (((uint32_t)(other - t->slots) - h) & t->mask) < i) {
+			SSTORE(slot, 0);
+			return UID_AGAIN;
+		}
+		uid_pause(spin);
 	}
 	SSTORE(slot, (uint64_t)uid << 32 | UID_LIVE | 1);
 	return METRICS_UID_OK;
