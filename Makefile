@@ -6,6 +6,10 @@ SYSCONFDIR	?= /etc
 DESTDIR		?=
 WITH_OPENSSL	?= 1
 B		?= build
+# TESTHOOK=1: a test-only build with src/testhook.c (attacker actions in a
+# sandboxed worker, for tests/system/t_contain.sh). Never the release
+# build directory, never installed or packaged.
+TESTHOOK	?= 0
 
 CC		?= cc
 OPT		?= -O2 -g
@@ -18,8 +22,17 @@ PKGS		+= libcrypto
 endif
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ifeq ($(TESTHOOK),1)
+ifeq ($(filter-out build build-clang build-nossl build-asan,$(B)),)
+$(error TESTHOOK=1 needs a build directory of its own, e.g. B=build-hook)
+endif
+HOOK_CFLAGS	= -DGW_TESTHOOK
+else ifneq ($(TESTHOOK),0)
+$(error TESTHOOK must be 0 or 1)
+endif
 ALL_CFLAGS	= -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(PKG_CFLAGS) \
-		  -DWITH_OPENSSL=$(WITH_OPENSSL) -Isrc -I$(B) $(SAN) $(CFLAGS)
+		  -DWITH_OPENSSL=$(WITH_OPENSSL) $(HOOK_CFLAGS) -Isrc -I$(B) \
+		  $(SAN) $(CFLAGS)
 ALL_LDFLAGS	= -pie -Wl,-z,relro -Wl,-z,now $(SAN) $(LDFLAGS)
 
 # Modules linked into unit tests and fuzz harnesses: the pure ones, plus
@@ -30,7 +43,8 @@ PURE_NAMES	= buf compat http http_chunked policy policy_value policy_print \
 PURE_SRCS	= $(filter $(addprefix src/,$(addsuffix .c,$(PURE_NAMES))), \
 		  $(wildcard src/*.c))
 PURE_OBJS	= $(PURE_SRCS:src/%.c=$(B)/%.o)
-SRCS		= $(wildcard src/*.c)
+SRCS		= $(filter-out $(if $(HOOK_CFLAGS),,src/testhook.c), \
+		  $(wildcard src/*.c))
 OBJS		= $(SRCS:src/%.c=$(B)/%.o)
 GEN		= $(B)/worker_syscalls.inc $(B)/default_policy.inc
 UNIT_SRCS	= $(wildcard tests/unit/test_*.c)
@@ -103,6 +117,8 @@ UNIT_SED	= -e 's|/usr/sbin/uds-gateway|$(SBINDIR)/uds-gateway|g' \
 		  -e 's|/etc/uds-gateway/|$(SYSCONFDIR)/uds-gateway/|g'
 
 install: $(B)/uds-gateway
+	@if [ "$(TESTHOOK)" != 0 ]; then \
+	    echo "install: refusing a TESTHOOK=1 build"; exit 1; fi
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/uds-gateway \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)

@@ -29,6 +29,9 @@
 #include "sandbox.h"
 #include "token.h"
 #include "worker.h"
+#ifdef GW_TESTHOOK
+#include "testhook.h"	/* test builds only (make TESTHOOK=1) */
+#endif
 
 #define ACCEPT_BATCH	32
 #define TICK_MS		250
@@ -562,6 +565,11 @@ worker_main(int idx, int flags)
 		    SANDBOX_DEBUG : SANDBOX_ENFORCE, WORKER_FD_IPC);
 	if (send(WORKER_FD_IPC, &ready, 1, MSG_NOSIGNAL) != 1)
 		_exit(0);
+#ifdef GW_TESTHOOK
+	/* Attacker code under the real sandbox; never in a release build. */
+	for (i = 0; i < pol.nlisteners; i++)
+		testhook_run(pol.listeners[i].name, WORKER_FD_LISTEN + (int)i);
+#endif
 
 	for (;;) {
 		if (stop_requested && !draining)
