@@ -11,9 +11,13 @@
 #     serves through a new worker
 #  d. a raw EMERG record with embedded newlines and a forged journal line
 #     comes out as one escaped line at a clamped priority
+#  f. what the filter leaves it to look around with (fstat, fcntl,
+#     getsockname, kill): passes today; a failure means a loosened filter
 #  e. with per-listener users, pub's worker cannot signal priv's
-# (a), (c), (d) and (e) fail before per-listener workers, SHUT_WR-only
-# shutdown and clamped worker logs exist: that is what they prove.
+# (a) to (e) fail where every worker holds every listener, shutdown has
+# no argument filter and worker records are logged verbatim (the main
+# branch before issue 13): that is what they prove. (f) passes. (e) runs
+# last: a daemon without a per-listener "user" refuses its policy.
 . "$(dirname "$0")/lib.sh"
 
 HOOKBIN=${HOOKBIN:-$TOP/build-hook/uds-gateway}
@@ -86,15 +90,18 @@ EOP
 	} >"$1"
 }
 
-# start_hooked POLICY SPEC [journal]: the hook build with
+# start_hooked POLICY SPEC [journal [ARGS...]]: the hook build with
 # UDSGW_TESTHOOK=SPEC; "journal": stderr is a journal stream (JOURNAL_STREAM
 # names the log file), so that the parent writes "<N>" priorities.
 start_hooked() {
+	pol=$1; spec=$2; js=
 	GW_LOG=$T/gw.$(date +%s%N).log
 	: >"$GW_LOG"
-	js=
 	[ "${3:-}" = journal ] && js=$(stat -c %d:%i "$GW_LOG")
-	JOURNAL_STREAM=$js UDSGW_TESTHOOK=$2 "$HOOKBIN" -f "$1" 2>>"$GW_LOG" &
+	shift 2
+	[ $# -ge 1 ] && shift
+	JOURNAL_STREAM=$js UDSGW_TESTHOOK=$spec "$HOOKBIN" -f "$pol" "$@" \
+	    2>>"$GW_LOG" &
 	GW_PID=$!
 	STARTED_PIDS="$STARTED_PIDS $GW_PID"
 	if ! wait_for 10 grep -qs 'ready:' "$GW_LOG"; then
@@ -102,23 +109,9 @@ start_hooked() {
 		sed 's/^/#   /' "$GW_LOG"
 		return 1
 	fi
+	INO_pub=$(listen_inode "$T/pub.sock")
+	INO_priv=$(listen_inode "$T/priv.sock")
 }
-
-# worker_of NAME: the pid of a worker serving listener NAME. Workers are
-# named "uds-gw:NAME" (comm, 15 bytes); a daemon whose workers are not
-# named (every worker serves every listener) gives its first worker.
-worker_of() {
-	want=$(printf 'uds-gw:%s' "$1" | cut -c1-15)
-	named=
-	for p in $(pgrep -P "$GW_PID"); do
-		c=$(cat "/proc/$p/comm" 2>/dev/null) || continue
-		[ "$c" = "$want" ] && { echo "$p"; return 0; }
-		case $c in uds-gw:*) named=1 ;; esac
-	done
-	[ -z "$named" ] && pgrep -P "$GW_PID" | head -1
-}
-# new_worker_of NAME OLDPID: succeeds once NAME has a worker but OLDPID.
-new_worker_of() { w=$(worker_of "$1"); [ -n "$w" ] && [ "$w" != "$2" ]; }
 
 # listen_inode PATH: the socket inode of the listener bound at PATH (ss
 # shows the bound file's inode, which the rename into place keeps).
@@ -129,6 +122,25 @@ listen_inode() {
 }
 # holds PID INODE: PID has the socket INODE open.
 holds() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q "socket:\[$2\]"; }
+
+# worker_of NAME: the pid of a worker serving listener NAME: the one
+# named "uds-gw:NAME" (comm, 15 bytes), else the first that holds NAME's
+# listening socket, INO_NAME (workers not named; every worker holds every
+# socket).
+worker_of() {
+	want=$(printf 'uds-gw:%s' "$1" | cut -c1-15)
+	for p in $(pgrep -P "$GW_PID"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$want" ] &&
+		    { echo "$p"; return 0; }
+	done
+	eval "li=\${INO_$1:-}"
+	for p in $(pgrep -P "$GW_PID"); do
+		[ -n "$li" ] && holds "$p" "$li" && { echo "$p"; return 0; }
+	done
+	return 1
+}
+# new_worker_of NAME OLDPID: succeeds once NAME has a worker but OLDPID.
+new_worker_of() { w=$(worker_of "$1"); [ -n "$w" ] && [ "$w" != "$2" ]; }
 
 # trigger LINE: the first connection to pub; the hook reads LINE.
 trigger() {
@@ -162,7 +174,7 @@ check "b: priv's token hash (32 bytes) is not in pub's worker's memory" \
 check "b: priv's token hash as hex text is not either" \
     grep -qx 'otherhex absent' "$T/mem"
 
-LP=$(listen_inode "$T/pub.sock"); LQ=$(listen_inode "$T/priv.sock")
+LP=$INO_pub; LQ=$INO_priv
 echo "# listening socket inodes: pub $LP, priv $LQ"
 both_found() {
 	[ -n "$LP" ] && [ -n "$LQ" ] && [ "$LP" != "$LQ" ] &&
@@ -221,9 +233,13 @@ trigger 'testhook shutdown_rd'
 logged 'testhook: shutdown(fd [0-9]*, SHUT_RD) \.\.\.'
 check "c: shutdown(SHUT_RD) did not succeed" \
     sh -c "! grep -q 'testhook: shutdown(fd [0-9]*, SHUT_RD) = 0' '$GW_LOG'"
-check "c: pub's worker $WP was killed by SIGSYS" \
-    wait_for 5 grep -q "worker $WP[^0-9].*SIGSYS" "$GW_LOG"
-check "c: a new worker serves pub" wait_for 10 new_worker_of pub "$WP"
+if wait_for 5 grep -q "worker $WP[^0-9].*SIGSYS" "$GW_LOG"; then
+	ok "c: pub's worker $WP was killed by SIGSYS"
+	check "c: a new worker serves pub" wait_for 10 new_worker_of pub "$WP"
+else
+	notok "c: pub's worker $WP was killed by SIGSYS"
+	notok "c: a new worker serves pub (the old one lives on)"
+fi
 # The new worker's hook waits for its own trigger: let it go.
 trigger testhook
 check "c: the new worker's hook released" grep -q 'testhook: done' "$T/trigger.out"
@@ -257,6 +273,28 @@ for mode in journal plain; do
 	fi
 	stop_gw TERM
 done
+
+# --- f. what the filter leaves an attacker for looking around: fstat is
+# soft-denied; fcntl, getsockname and kill kill the worker (named in
+# --seccomp-debug mode). One call per worker: each new worker's hook
+# waits for its own trigger, and the one that survives serves.
+start_hooked "$T/p.policy" 'listener=pub;at=conn' "" --seccomp-debug ||
+    { notok "contain: daemon start (f)"; exit 1; }
+for call in fcntl getsockname kill fstat; do
+	WP=$(worker_of pub)
+	case $call in
+	kill)	trigger "testhook kill=$GW_PID:0" ;;
+	*)	trigger "testhook try=$call" ;;
+	esac
+	case $call in
+	fstat)	check "f: fstat in the worker fails with EACCES" \
+		    logged 'testhook: try fstat = -1 EACCES' ;;
+	*)	check "f: $call kills the worker (SIGSYS)" \
+		    logged "blocked syscall [0-9]* ($call)"
+		wait_for 10 new_worker_of pub "$WP" ;;
+	esac
+done
+stop_gw TERM
 
 # --- e. workers of different listeners, different users, no signals
 drop_ids
