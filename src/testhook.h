@@ -12,9 +12,9 @@
 
 /*
  * testhook_run: called by the worker once its seccomp filter is loaded
- * and READY is sent, before its event loop, once for each listener it
- * serves (listen_fd: that listener's descriptor). If UDSGW_TESTHOOK names
- * this listener, run its actions now, or on the first connection to it,
+ * and READY is sent, before its event loop, with the name of the listener
+ * it serves and that listener's descriptor. If UDSGW_TESTHOOK names this
+ * listener, run its actions now, or on the first connection to it,
  * with only the system calls the filter allows, and report each result
  * as a log record "testhook: ..." to the parent. Returns when done; an
  * action the filter refuses kills the worker (SIGSYS) instead. Never

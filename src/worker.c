@@ -567,8 +567,7 @@ worker_main(int idx, int flags)
 		_exit(0);
 #ifdef GW_TESTHOOK
 	/* Attacker code under the real sandbox; never in a release build. */
-	for (i = 0; i < pol.nlisteners; i++)
-		testhook_run(pol.listeners[i].name, WORKER_FD_LISTEN + (int)i);
+	testhook_run(pol.listeners[0].name, WORKER_FD_LISTEN);
 #endif
 
 	for (;;) {

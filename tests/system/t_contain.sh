@@ -14,10 +14,10 @@
 #  f. what the filter leaves it to look around with (fstat, fcntl,
 #     getsockname, kill): passes today; a failure means a loosened filter
 #  e. with per-listener users, pub's worker cannot signal priv's
-# (a) to (e) fail where every worker holds every listener, shutdown has
-# no argument filter and worker records are logged verbatim (the main
-# branch before issue 13): that is what they prove. (f) passes. (e) runs
-# last: a daemon without a per-listener "user" refuses its policy.
+# (a) to (e) failed where every worker held every listener, shutdown had
+# no argument filter and worker records were logged verbatim (before
+# issue 13): that is what they prove. (e) runs last: a daemon without a
+# per-listener "user" refuses its policy.
 . "$(dirname "$0")/lib.sh"
 
 HOOKBIN=${HOOKBIN:-$TOP/build-hook/uds-gateway}
