@@ -6,7 +6,8 @@ set -eu
 what=${1:-build}
 
 deb_build="build-essential pkg-config libseccomp-dev libcap-dev libssl-dev"
-deb_test="$deb_build libcmocka-dev socat curl strace nodejs nginx-light python3 clang libclang-rt-14-dev valgrind procps util-linux passwd systemd systemd-container debootstrap"
+deb_test="$deb_build libcmocka-dev socat curl strace nodejs nginx-light python3 clang libclang-rt-14-dev valgrind procps util-linux passwd systemd systemd-container debootstrap prometheus"
+# prometheus: the only Debian 12 package with promtool (t_promtool.sh).
 deb_bench="nginx-light nodejs gnuplot-nox wrk"
 rpm_build="gcc make pkgconf-pkg-config libseccomp-devel libcap-devel openssl-devel"
 rpm_test="$rpm_build libcmocka-devel socat curl strace nodejs nginx python3 clang compiler-rt valgrind procps-ng util-linux"
@@ -47,6 +48,14 @@ if command -v dpkg-query >/dev/null 2>&1; then
 		chmod 755 /usr/sbin/policy-rc.d
 	fi
 	apt-get install -y -qq --no-install-recommends $missing
+	# prometheus is here for promtool only (t_promtool.sh): its server
+	# was not started (policy-rc.d) and must not start at the next boot.
+	case " $missing " in *" prometheus "*)
+		if command -v systemctl >/dev/null 2>&1; then
+			systemctl disable --quiet prometheus.service 2>/dev/null ||
+			    echo "deps: could not disable prometheus.service" >&2
+		fi ;;
+	esac
 elif command -v rpm >/dev/null 2>&1 && command -v dnf >/dev/null 2>&1; then
 	case $what in test) want=$rpm_test ;; *) want=$rpm_build ;; esac
 	missing=

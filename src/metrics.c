@@ -528,40 +528,57 @@ static const char *const deny_names[DENY_NREASONS] = {
 	"rule", "default", "uid_limit", "token", "uid_table_full"
 };
 
-int
-metrics_render_set(const struct metrics_listener *const *m,
-    const char *const *names, size_t n, struct buf *out)
+/*
+ * The families, in the order they are rendered. The text format wants
+ * each family's samples in one group after its HELP and TYPE lines, so
+ * the page is written family by family, each over every listener.
+ */
+enum { F_OPEN, F_CONNS, F_BYTES_IN, F_BYTES_OUT, F_TIMEOUTS, F_REQUESTS,
+	F_DENIALS, NFAMILIES };
+
+static const struct family {
+	const char	*name;
+	const char	*type;
+	const char	*help;
+} families[NFAMILIES] = {
+	[F_OPEN] = { "connections_open", "gauge",
+	    "Connections open now (all workers of the listener)." },
+	[F_CONNS] = { "connections_total", "counter",
+	    "Connections accepted." },
+	[F_BYTES_IN] = { "bytes_received_total", "counter",
+	    "Bytes read from clients." },
+	[F_BYTES_OUT] = { "bytes_sent_total", "counter",
+	    "Bytes written to clients." },
+	[F_TIMEOUTS] = { "timeouts_total", "counter",
+	    "Connections closed by a timeout." },
+	[F_REQUESTS] = { "requests_total", "counter",
+	    "HTTP responses by status code (other: any code not listed)." },
+	[F_DENIALS] = { "denials_total", "counter",
+	    "Connections refused, by reason." },
+};
+
+/* One listener's samples of family f. */
+static int
+put_family(struct buf *out, int f, const struct metrics_listener *x,
+    const char *name)
 {
-	static const char help[] =
-	    "# TYPE uds_gateway_connections_open gauge\n"
-	    "# TYPE uds_gateway_connections_total counter\n"
-	    "# TYPE uds_gateway_bytes_received_total counter\n"
-	    "# TYPE uds_gateway_bytes_sent_total counter\n"
-	    "# TYPE uds_gateway_timeouts_total counter\n"
-	    "# TYPE uds_gateway_requests_total counter\n"
-	    "# TYPE uds_gateway_denials_total counter\n";
-	const struct metrics_listener *x;
-	const char *name;
+	const char *fam = families[f].name;
 	char code[8];
-	size_t i, j;
+	size_t j;
 	int r;
 
-	if ((r = buf_append(out, help, sizeof(help) - 1)) != 0)
-		return r;
-	for (i = 0; i < n; i++) {
-		x = m[i];
-		name = names[i];
-		if ((r = put(out, "connections_open", name, NULL, NULL,
-		    LOAD(&x->conn_open))) != 0 ||
-		    (r = put(out, "connections_total", name, NULL, NULL,
-		    LOAD(&x->conn_total))) != 0 ||
-		    (r = put(out, "bytes_received_total", name, NULL, NULL,
-		    LOAD(&x->bytes_in))) != 0 ||
-		    (r = put(out, "bytes_sent_total", name, NULL, NULL,
-		    LOAD(&x->bytes_out))) != 0 ||
-		    (r = put(out, "timeouts_total", name, NULL, NULL,
-		    LOAD(&x->timeouts))) != 0)
-			return r;
+	switch (f) {
+	case F_OPEN:
+		return put(out, fam, name, NULL, NULL, LOAD(&x->conn_open));
+	case F_CONNS:
+		return put(out, fam, name, NULL, NULL, LOAD(&x->conn_total));
+	case F_BYTES_IN:
+		return put(out, fam, name, NULL, NULL, LOAD(&x->bytes_in));
+	case F_BYTES_OUT:
+		return put(out, fam, name, NULL, NULL, LOAD(&x->bytes_out));
+	case F_TIMEOUTS:
+		return put(out, fam, name, NULL, NULL, LOAD(&x->timeouts));
+	case F_REQUESTS:
 		for (j = 0; j < METRICS_NSTATUS; j++) {
 			if (LOAD(&x->requests[j]) == 0)
 				continue;
@@ -570,13 +587,42 @@ metrics_render_set(const struct metrics_listener *const *m,
 				    statuses[j]);
 			else
 				(void)snprintf(code, sizeof(code), "other");
-			if ((r = put(out, "requests_total", name, "code", code,
+			if ((r = put(out, fam, name, "code", code,
 			    LOAD(&x->requests[j]))) != 0)
 				return r;
 		}
+		return 0;
+	case F_DENIALS:
 		for (j = 0; j < DENY_NREASONS; j++)
-			if ((r = put(out, "denials_total", name, "reason",
-			    deny_names[j], LOAD(&x->denials[j]))) != 0)
+			if ((r = put(out, fam, name, "reason", deny_names[j],
+			    LOAD(&x->denials[j]))) != 0)
+				return r;
+		return 0;
+	default:
+		return GW_ERR_INTERNAL;
+	}
+}
+
+int
+metrics_render_set(const struct metrics_listener *const *m,
+    const char *const *names, size_t n, struct buf *out)
+{
+	const struct family *fa;
+	char head[256];
+	size_t i;
+	int f, len, r;
+
+	for (f = 0; f < NFAMILIES; f++) {
+		fa = &families[f];
+		len = snprintf(head, sizeof(head), "# HELP uds_gateway_%s "
+		    "%s\n# TYPE uds_gateway_%s %s\n", fa->name, fa->help,
+		    fa->name, fa->type);
+		if (len < 0 || (size_t)len >= sizeof(head))
+			return GW_ERR_INTERNAL;
+		if ((r = buf_append(out, head, (size_t)len)) != 0)
+			return r;
+		for (i = 0; i < n; i++)
+			if ((r = put_family(out, f, m[i], names[i])) != 0)
 				return r;
 	}
 	return 0;

@@ -139,8 +139,10 @@ uint32_t metrics_uid_count(int l, uint32_t uid);
 uint64_t metrics_open(int l);
 
 /*
- * metrics_render: Prometheus text exposition of m for the listeners of
- * p, appended to out. Pure: 0, or GW_ERR_NOSPACE/GW_ERR_NOMEM.
+ * metrics_render: Prometheus text exposition (format 0.0.4) of m for the
+ * listeners of p, appended to out: family by family, each with its
+ * "# HELP" and "# TYPE" lines and then its samples for every listener,
+ * as promtool check metrics wants. Pure: 0, or GW_ERR_NOSPACE/NOMEM.
  * metrics_render_set: the same for n listeners that each have a region
  * of their own: listener i is m[i]->l[0], named names[i].
  */

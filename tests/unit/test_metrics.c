@@ -359,6 +359,59 @@ test_uid_threads(void **state)
 	done(m);
 }
 
+/*
+ * The text format's rules that promtool checks: every family has one
+ * "# HELP" and one "# TYPE" line before its samples, and the samples
+ * of a family form one group (no family comes back after another).
+ * Each of the 7 families has a sample for each of nl listeners, except
+ * requests_total (only codes seen).
+ */
+static void
+families_grouped(const char *s, size_t nl)
+{
+	char fam[32][64], cur[64], name[64];
+	const char *p, *e;
+	size_t nfam = 0, i, n, nsamples = 0;
+	int help = 0, type = 0;
+
+	cur[0] = '\0';
+	for (p = s; *p != '\0'; p = e + 1) {
+		assert_non_null(e = strchr(p, '\n'));
+		if (strncmp(p, "# HELP ", 7) == 0) {
+			n = strcspn(p + 7, " \n");
+			assert_true(n < sizeof(name));
+			memcpy(name, p + 7, n);
+			name[n] = '\0';
+			/* A new family: never one seen before. */
+			for (i = 0; i < nfam; i++)
+				if (strcmp(fam[i], name) == 0)
+					fail_msg("family %s twice:\n%s", name, s);
+			assert_true(nfam < 32);
+			strcpy(fam[nfam++], name);
+			strcpy(cur, name);
+			help = 1;
+			type = 0;
+			assert_true(e > p + 7 + n + 1);	/* non-empty text */
+			continue;
+		}
+		if (strncmp(p, "# TYPE ", 7) == 0) {
+			assert_true(help && !type);
+			assert_int_equal(strncmp(p + 7, cur, strlen(cur)), 0);
+			assert_int_equal(p[7 + strlen(cur)], ' ');
+			type = 1;
+			continue;
+		}
+		/* A sample of the current family, after its HELP and TYPE. */
+		if (!help || !type || strncmp(p, cur, strlen(cur)) != 0 ||
+		    p[strlen(cur)] != '{')
+			fail_msg("sample out of its family (%s): %.*s\n%s", cur,
+			    (int)(e - p), p, s);
+		nsamples++;
+	}
+	assert_int_equal(nfam, 7);
+	assert_true(nsamples >= nl * (5 + DENY_NREASONS));
+}
+
 static void
 test_render(void **state)
 {
@@ -393,6 +446,20 @@ test_render(void **state)
 	assert_non_null(strstr(s, "uds_gateway_denials_total{listener=\"echo\",reason=\"uid_table_full\"} 2\n"));
 	assert_non_null(strstr(s, "uds_gateway_bytes_received_total{listener=\"echo\"} 5\n"));
 	assert_null(strstr(s, "code=\"500\""));	/* zero counts are left out */
+	families_grouped(s, 2);
+	/* One listener (a worker's own) and none render the same way. */
+	for (p->nlisteners = 1; ; p->nlisteners--) {
+		buf_free(&b);
+		buf_init(&b, 1 << 20);
+		assert_int_equal(metrics_render(m, p, &b), 0);
+		assert_int_equal(buf_append(&b, "", 1), 0);
+		s = (char *)buf_ptr(&b);
+		families_grouped(s, p->nlisteners);
+		assert_true((strstr(s, "listener=\"echo\"") == NULL));
+		if (p->nlisteners == 0)
+			break;
+	}
+	p->nlisteners = 2;
 	/* A full buffer is an error, not a truncated page. */
 	buf_free(&b);
 	buf_init(&b, 100);
