@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: ISC */
-/* libFuzzer harness: policy_parse, and print -> reparse gives the same. */
+/*
+ * libFuzzer harness: policy_parse_all, whose errors are all well formed
+ * and whose first is policy_parse's; and print -> reparse gives the same.
+ */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,18 +12,38 @@
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+static void
+check_errors(const uint8_t *data, size_t len, const struct policy_diags *dl)
+{
+	static struct policy c;
+	struct gw_diag d;
+	size_t i;
+
+	if (dl->n == 0 || dl->n > POLICY_MAX_DIAGS ||
+	    (dl->more && dl->n != POLICY_MAX_DIAGS))
+		abort();
+	for (i = 0; i < dl->n; i++)
+		if (dl->d[i].line == 0 || dl->d[i].col == 0 ||
+		    dl->d[i].msg[0] == '\0' ||
+		    memchr(dl->d[i].msg, '\0', sizeof(dl->d[i].msg)) == NULL)
+			abort();
+	if (policy_parse("fuzz", data, len, &c, &d) != GW_ERR_INVALID ||
+	    memcmp(&d, &dl->d[0], sizeof(d)) != 0)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	static struct policy a, b;
+	static struct policy_diags dl;
 	struct gw_diag d;
 	char *text = NULL;
 	size_t tlen = 0;
 	FILE *fp;
 
-	if (policy_parse("fuzz", data, len, &a, &d) != 0) {
-		if (d.line == 0 || d.col == 0 || d.msg[0] == '\0')
-			abort();
+	if (policy_parse_all("fuzz", data, len, &a, &dl) != 0) {
+		check_errors(data, len, &dl);
 		return 0;
 	}
 	if ((fp = open_memstream(&text, &tlen)) == NULL)

@@ -137,7 +137,7 @@ struct policy {
 struct gw_diag {
 	unsigned int	 line;
 	unsigned int	 col;
-	char		 msg[192];
+	char		 msg[320];	/* room for a useradd hint */
 };
 
 /* The peer as the kernel told us at accept() (SO_PEERCRED, SO_PEERGROUPS). */

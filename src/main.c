@@ -217,54 +217,107 @@ default_policy_text(size_t *lenp, char *msg, size_t msglen)
 
 /*
  * Parse and resolve the policy: file, else the packaged one if present,
- * else the embedded default. 0, or -1 with the message in msg. Also the
- * parent's SIGHUP reload (parent_load_fn).
+ * else the embedded default. 0, or -1 with every error in *dl, named
+ * *namep, or (dl->n == 0: the file could not be read) the message in
+ * msg.
  */
 static int
-load_policy(const char *file, struct policy *p, char *msg, size_t msglen)
+load_all(const char *file, struct policy *p, struct policy_diags *dl,
+    const char **namep, char *msg, size_t msglen)
 {
-	struct gw_diag diag;
+	struct gw_diag *d;
 	const char *name;
 	uint8_t *text;
 	size_t len = 0;
 	int r;
 
+	memset(dl, 0, sizeof(*dl));
 	if (file == NULL && access(PACKAGED_POLICY, F_OK) == 0)
 		file = PACKAGED_POLICY;
 	name = file != NULL ? file : "(embedded default policy)";
+	*namep = name;
 	text = file != NULL ? read_file(file, &len, msg, msglen) :
 	    default_policy_text(&len, msg, msglen);
 	if (text == NULL)
 		return -1;
 	policy_init(p);
-	r = policy_parse(name, text, len, p, &diag);
+	r = policy_parse_all(name, text, len, p, dl);
 	free(text);
 	if (r == 0)
-		r = policy_resolve(p, &diag);
-	if (r == 0 && privdrop_nofile_problem(p->nofile,
-	    p->nofile_pos.line != 0 ? "nofile" : "the default nofile",
-	    diag.msg, sizeof(diag.msg)) == -1) {
-		diag.line = p->nofile_pos.line;
-		diag.col = p->nofile_pos.col;
-		r = GW_ERR_INVALID;
+		r = policy_resolve_all(p, dl);
+	if (r == 0) {
+		d = &dl->d[0];
+		if (privdrop_nofile_problem(p->nofile,
+		    p->nofile_pos.line != 0 ? "nofile" : "the default nofile",
+		    d->msg, sizeof(d->msg)) == -1) {
+			d->line = p->nofile_pos.line;
+			d->col = p->nofile_pos.col;
+			dl->n = 1;
+			r = GW_ERR_INVALID;
+		}
 	}
 	if (r == 0 && parent_workers_total(p) > PARENT_WORKERS_MAX) {
-		diag.line = diag.col = 0;
-		(void)snprintf(diag.msg, sizeof(diag.msg), "the policy starts "
+		d = &dl->d[0];
+		d->line = d->col = 0;
+		(void)snprintf(d->msg, sizeof(d->msg), "the policy starts "
 		    "%zu workers ('workers' of each of its %zu listeners, "
 		    "auto = %ld CPUs here); at most %d are supported: lower "
 		    "'workers'", parent_workers_total(p), p->nlisteners,
 		    sysconf(_SC_NPROCESSORS_ONLN), PARENT_WORKERS_MAX);
+		dl->n = 1;
 		r = GW_ERR_INVALID;
 	}
-	if (r != 0) {
-		policy_format_diag(name, &diag, msg, msglen);
+	if (r != 0)
 		return -1;
-	}
 	/* Denial logs name the deciding rule as file:line. */
 	gw_strlcpy(p->file, name, sizeof(p->file));
 	warn_nobody(p);
 	return 0;
+}
+
+/*
+ * load_all with the first error in msg, and how many more there are:
+ * the parent's SIGHUP reload (parent_load_fn) logs one line.
+ */
+static int
+load_policy(const char *file, struct policy *p, char *msg, size_t msglen)
+{
+	struct policy_diags *dl;
+	const char *name = NULL;
+	size_t n;
+	int r;
+
+	if ((dl = calloc(1, sizeof(*dl))) == NULL) {
+		(void)snprintf(msg, msglen, "uds-gateway: out of memory");
+		return -1;
+	}
+	r = load_all(file, p, dl, &name, msg, msglen);
+	if (r != 0 && dl->n > 0) {
+		policy_format_diag(name, &dl->d[0], msg, msglen);
+		n = strlen(msg);
+		if (dl->n > 1 || dl->more)
+			(void)snprintf(msg + n, msglen - n, " (and %s%zu more "
+			    "errors: uds-gateway -t shows them)",
+			    dl->more ? "over " : "", dl->n - 1);
+	}
+	free(dl);
+	return r;
+}
+
+/* Every error of a policy, one "file:line:col: message" line each. */
+static void
+print_diags(FILE *fp, const char *name, const struct policy_diags *dl)
+{
+	char line[512];
+	size_t i;
+
+	for (i = 0; i < dl->n && i < POLICY_MAX_DIAGS; i++) {
+		policy_format_diag(name, &dl->d[i], line, sizeof(line));
+		fprintf(fp, "%s\n", line);
+	}
+	if (dl->more)
+		fprintf(fp, "%s: too many errors, stopped after %d\n", name,
+		    POLICY_MAX_DIAGS);
 }
 
 /*
@@ -376,6 +429,7 @@ main(int argc, char *argv[])
 	static char abs_file[PATH_MAX];
 	struct parent_opts o;
 	struct policy p;
+	struct policy_diags dl;
 	char msg[512];
 	const char *name, *errstr;
 	int ch, test = 0, debug = 0, worker = -1;
@@ -433,8 +487,11 @@ main(int argc, char *argv[])
 	if (stderr_is_journal())
 		log_set_journal(1);
 
-	if (load_policy(o.policy_file, &p, msg, sizeof(msg)) == -1) {
-		fprintf(stderr, "%s\n", msg);
+	if (load_all(o.policy_file, &p, &dl, &name, msg, sizeof(msg)) == -1) {
+		if (dl.n > 0)
+			print_diags(stderr, name, &dl);
+		else
+			fprintf(stderr, "%s\n", msg);
 		return test ? 1 : GW_EXIT_CONFIG;
 	}
 	name = p.file;

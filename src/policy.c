@@ -19,26 +19,48 @@
 #define UID_MAX_VALID	4294967294ULL	/* (uid_t)-1 is not a uid */
 #define DUR_MAX_MS	(24ULL * 3600 * 1000)
 
+#define SUGGEST_MAX	32	/* longer tokens get no "did you mean" */
+
 struct line {
 	unsigned int	 no;
 	size_t		 ntok;		/* at most MAXTOK */
 	struct tok	 t[MAXTOK];
+	struct tok	 last;		/* the last token, even past MAXTOK */
 };
 
-/* Where a key and its first value were written (line 0: not yet). */
+/*
+ * Where a key and its first value were written (line 0: not yet); bad:
+ * a line with this key (or a misspelling of it) was wrong, so the block
+ * checks do not also say that the key is missing.
+ */
 struct seen {
 	struct srcpos	 key;
 	struct srcpos	 val;
+	int		 bad;
 };
 
+/*
+ * After an error the parser goes on with the next line. A block whose
+ * header was wrong is still opened, as the scratch listener, so that
+ * its body is checked key by key and its '}' closes it; nothing of it
+ * is kept and its block-level checks are skipped (their findings would
+ * follow from the header's error, not from the body).
+ */
 struct pstate {
 	struct policy		 pol;
-	struct gw_diag		*diag;
+	struct policy_diags	*dl;
 	struct listener_conf	*cur;		/* the open block, or NULL */
 	struct srcpos		 curpos;	/* its "listener" keyword */
+	struct listener_conf	 scratch;	/* cur after a bad header */
 	struct seen		 gseen[NKEYS];
 	struct seen		 lseen[NKEYS];
 	unsigned int		 toklines[POLICY_MAX_TOKENS];
+	unsigned int		 nblocks;	/* blocks opened, scratch too */
+	int			 await_brace;	/* the bad header had no '{' */
+	int			 stray_close;	/* a dropped block's '}' */
+	int			 quiet;		/* line had a byte error */
+	int			 crlf;		/* CR line end reported */
+	int			 stop;		/* error limit passed */
 };
 
 static keyfn k_user, k_workers, k_path, k_service, k_owner, k_group;
@@ -104,16 +126,31 @@ const struct keydef policy_keys[NKEYS] = {
 static int	 err(struct pstate *, unsigned int, unsigned int,
 		    const char *, ...) __attribute__((format(printf, 4, 5)));
 
+/*
+ * Record an error (in the order found) and return GW_ERR_INVALID. On a
+ * line with a byte error nothing more is recorded: its tokens are only
+ * parsed for the block structure. Past the limit, parsing stops.
+ */
 static int
 err(struct pstate *st, unsigned int line, unsigned int col,
     const char *fmt, ...)
 {
+	struct policy_diags *dl = st->dl;
+	struct gw_diag *d;
 	va_list ap;
 
-	st->diag->line = line;
-	st->diag->col = col;
+	if (st->quiet || st->stop)
+		return GW_ERR_INVALID;
+	if (dl->n >= POLICY_MAX_DIAGS) {
+		dl->more = 1;
+		st->stop = 1;
+		return GW_ERR_INVALID;
+	}
+	d = &dl->d[dl->n++];
+	d->line = line;
+	d->col = col;
 	va_start(ap, fmt);
-	(void)vsnprintf(st->diag->msg, sizeof(st->diag->msg), fmt, ap);
+	(void)vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
 	va_end(ap);
 	return GW_ERR_INVALID;
 }
@@ -471,18 +508,118 @@ listener_defaults(struct listener_conf *l)
 	l->lim.max_body = POLICY_DEF_MAX_BODY;
 }
 
+/* The key named by t, or NULL. */
+static const struct keydef *
+findkey(const struct tok *t)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (tokeq(t, policy_keys[i].name))
+			return &policy_keys[i];
+	return NULL;
+}
+
+/*
+ * Optimal string alignment distance (Levenshtein plus the swap of two
+ * neighbours, so "mdoe" is 1 from "mode"). Both lengths <= SUGGEST_MAX.
+ */
+static unsigned int
+editdist(const char *a, size_t n, const char *b, size_t m)
+{
+	unsigned char d[SUGGEST_MAX + 1][SUGGEST_MAX + 1];
+	unsigned int v;
+	size_t i, j;
+
+	for (i = 0; i <= n; i++)
+		d[i][0] = (unsigned char)i;
+	for (j = 0; j <= m; j++)
+		d[0][j] = (unsigned char)j;
+	for (i = 1; i <= n; i++) {
+		for (j = 1; j <= m; j++) {
+			v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1u < v)
+				v = d[i - 1][j] + 1u;
+			if (d[i][j - 1] + 1u < v)
+				v = d[i][j - 1] + 1u;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1u < v)
+				v = d[i - 2][j - 2] + 1u;
+			d[i][j] = (unsigned char)v;
+		}
+	}
+	return d[n][m];
+}
+
+/*
+ * The key (or "listener") nearest to an unknown word, when it is close:
+ * one edit for names of up to 4 letters, two for longer ones. Ties go to
+ * the first in the key table. NULL when nothing is that close.
+ */
+static const char *
+suggest(const struct tok *t)
+{
+	const char *best = NULL, *name;
+	unsigned int d, bestd = ~0u, near;
+	size_t i, n;
+
+	if (t->len > SUGGEST_MAX)
+		return NULL;
+	for (i = 0; i <= NKEYS; i++) {
+		name = i < NKEYS ? policy_keys[i].name : "listener";
+		if ((n = strlen(name)) > SUGGEST_MAX)
+			continue;
+		near = n <= 4 ? 1 : 2;
+		d = editdist(t->p, t->len, name, n);
+		if (d <= near && d < bestd) {
+			best = name;
+			bestd = d;
+		}
+	}
+	return best;
+}
+
+/*
+ * Open the scratch block: after a bad header (or a misspelt "listener"
+ * with a '{'), so that the body's lines are read as a listener's. name
+ * may be NULL.
+ */
+static void
+open_scratch(struct pstate *st, const struct line *ln, const struct tok *name)
+{
+	struct listener_conf *l = &st->scratch;
+	size_t n;
+
+	listener_defaults(l);
+	if (name != NULL && !tokeq(name, "{")) {
+		n = name->len < sizeof(l->name) - 1 ? name->len :
+		    sizeof(l->name) - 1;
+		memcpy(l->name, name->p, n);
+		l->name[n] = '\0';
+	} else
+		memcpy(l->name, "?", sizeof("?"));
+	l->line = ln->no;
+	st->cur = l;
+	st->curpos = tokpos(ln, 0);
+	st->nblocks++;
+	memset(st->lseen, 0, sizeof(st->lseen));
+	memset(st->toklines, 0, sizeof(st->toklines));
+}
+
 static int
-open_block(struct pstate *st, const struct line *ln)
+scratch_open(const struct pstate *st)
+{
+	return st->cur == &st->scratch;
+}
+
+/* What is wrong with a "listener NAME {" line, reported; or 0. */
+static int
+header_problem(struct pstate *st, const struct line *ln)
 {
 	const struct tok *k = &ln->t[0], *n = &ln->t[1];
-	struct listener_conf *l;
 	size_t i;
 	int r;
 
-	if (st->cur != NULL)
-		return err(st, ln->no, k->col, "nested listener: listener "
-		    "'%s' (line %u) is not closed with '}'", st->cur->name,
-		    st->cur->line);
 	if (ln->ntok < 2)
 		return err(st, ln->no, k->col, "missing listener name");
 	if (!policy_goodname(n, 1))
@@ -508,63 +645,106 @@ open_block(struct pstate *st, const struct line *ln)
 			return err(st, ln->no, n->col, "duplicate listener "
 			    "name '%.*s' (first at line %u)", (int)n->len,
 			    n->p, st->pol.listeners[i].line);
+	return 0;
+}
+
+static int
+open_block(struct pstate *st, const struct line *ln)
+{
+	struct listener_conf *l;
+	int r;
+
+	if (st->cur != NULL) {
+		r = err(st, ln->no, ln->t[0].col, "nested listener: listener "
+		    "'%s' (line %u) is not closed with '}'", st->cur->name,
+		    st->cur->line);
+		/*
+		 * Drop the open block unchecked and read this one as
+		 * scratch: whether a '}' was forgotten or the blocks are
+		 * really nested, neither can be trusted; the outer block's
+		 * '}', if it comes, is taken without a word.
+		 */
+		open_scratch(st, ln, ln->ntok >= 2 ? &ln->t[1] : NULL);
+		st->stray_close = 1;
+		return r;
+	}
+	if ((r = header_problem(st, ln)) != 0) {
+		open_scratch(st, ln, ln->ntok >= 2 ? &ln->t[1] : NULL);
+		/* "listener x" alone: a '{' on the next line is its own. */
+		st->await_brace = !tokeq(&ln->last, "{");
+		return r;
+	}
 	l = &st->pol.listeners[st->pol.nlisteners];
 	listener_defaults(l);
-	copytok(l->name, n);
+	copytok(l->name, &ln->t[1]);
 	l->line = ln->no;
 	st->cur = l;
 	st->curpos = tokpos(ln, 0);
+	st->nblocks++;
 	memset(st->lseen, 0, sizeof(st->lseen));
 	memset(st->toklines, 0, sizeof(st->toklines));
 	return 0;
 }
 
-/* Checks that need the whole block; errors point at a key or "listener". */
-static int
+/* The checks of an abstract listener (no file, so no file mode). */
+static void
+check_abstract(struct pstate *st)
+{
+	static const int fsonly[] = { K_OWNER, K_GROUP, K_MODE, K_AWW };
+	struct listener_conf *l = st->cur;
+	const struct seen *s;
+	size_t i;
+
+	for (i = 0; i < sizeof(fsonly) / sizeof(fsonly[0]); i++) {
+		s = &st->lseen[fsonly[i]];
+		if (s->key.line != 0)
+			(void)err(st, s->key.line, s->key.col, "'%s' has no "
+			    "effect on abstract socket '%s'",
+			    policy_keys[fsonly[i]].name, l->path);
+	}
+	/* Anyone can bind the name first and collect the tokens. */
+	s = &st->lseen[K_TOKEN];
+	if (s->key.line != 0)
+		(void)err(st, s->key.line, s->key.col, "'token' on abstract "
+		    "socket '%s': any local process can bind the name first "
+		    "and receive the tokens; use a path", l->path);
+	for (i = 0; i < l->nrules; i++)
+		if (l->rules[i].allow && l->rules[i].kind == RULE_ANY)
+			(void)err(st, l->rules[i].pos.line,
+			    l->rules[i].pos.col, "abstract socket has no "
+			    "file mode; restrict peers with allow rules");
+}
+
+/*
+ * Checks that need the whole block; errors point at a key or "listener".
+ * A key whose line was wrong is not reported missing or inconsistent.
+ */
+static void
 check_listener(struct pstate *st)
 {
 	struct listener_conf *l = st->cur;
 	const struct srcpos *at = &st->curpos;
 	const struct seen *s;
-	static const int fsonly[] = { K_OWNER, K_GROUP, K_MODE, K_AWW };
 	size_t i;
 	int nallow = 0;
 
-	if (l->path[0] == '\0')
-		return err(st, at->line, at->col, "listener '%s' has no "
+	if (l->path[0] == '\0' && !st->lseen[K_PATH].bad)
+		(void)err(st, at->line, at->col, "listener '%s' has no "
 		    "'path'", l->name);
-	if (l->service == SVC_NONE)
-		return err(st, at->line, at->col, "listener '%s' has no "
+	if (l->service == SVC_NONE && !st->lseen[K_SERVICE].bad)
+		(void)err(st, at->line, at->col, "listener '%s' has no "
 		    "'service' (echo or http)", l->name);
 	for (i = 0; i < l->nrules; i++)
 		nallow += l->rules[i].allow;
-	if (nallow == 0)
-		return err(st, at->line, at->col, "listener '%s' has no allow "
+	if (nallow == 0 && !st->lseen[K_ALLOW].bad)
+		(void)err(st, at->line, at->col, "listener '%s' has no allow "
 		    "rule; every peer would be denied", l->name);
-	if (l->path[0] == '@') {
-		for (i = 0; i < sizeof(fsonly) / sizeof(fsonly[0]); i++) {
-			s = &st->lseen[fsonly[i]];
-			if (s->key.line != 0)
-				return err(st, s->key.line, s->key.col, "'%s' "
-				    "has no effect on abstract socket '%s'",
-				    policy_keys[fsonly[i]].name, l->path);
-		}
-		/* Anyone can bind the name first and collect the tokens. */
-		s = &st->lseen[K_TOKEN];
-		if (s->key.line != 0)
-			return err(st, s->key.line, s->key.col, "'token' on "
-			    "abstract socket '%s': any local process can bind "
-			    "the name first and receive the tokens; use a "
-			    "path", l->path);
-		for (i = 0; i < l->nrules; i++)
-			if (l->rules[i].allow && l->rules[i].kind == RULE_ANY)
-				return err(st, l->rules[i].pos.line,
-				    l->rules[i].pos.col, "abstract socket "
-				    "has no file mode; restrict peers with "
-				    "allow rules");
-	} else if ((l->mode & 0002) && !l->allow_world_writable) {
+	if (l->path[0] == '@')
+		check_abstract(st);
+	else if (l->path[0] != '\0' && (l->mode & 0002) &&
+	    !l->allow_world_writable && !st->lseen[K_AWW].bad) {
 		s = &st->lseen[K_MODE];
-		return err(st, s->val.line, s->val.col, "mode %04o lets any "
+		(void)err(st, s->val.line, s->val.col, "mode %04o lets any "
 		    "local user connect; add 'allow_world_writable yes' to "
 		    "listener '%s' if that is intended", l->mode, l->name);
 	}
@@ -573,56 +753,98 @@ check_listener(struct pstate *st)
 		if (l->lim.max_connections_per_uid > l->lim.max_connections)
 			l->lim.max_connections_per_uid =
 			    l->lim.max_connections;
-	} else if (l->lim.max_connections_per_uid > l->lim.max_connections)
-		return err(st, s->val.line, s->val.col,
+	} else if (l->lim.max_connections_per_uid >
+	    l->lim.max_connections && !st->lseen[K_MAXCONN].bad)
+		(void)err(st, s->val.line, s->val.col,
 		    "max_connections_per_uid %u exceeds max_connections %u",
 		    l->lim.max_connections_per_uid, l->lim.max_connections);
-	return 0;
 }
 
 static int
 close_block(struct pstate *st, const struct line *ln)
 {
-	int r;
+	unsigned int n0 = (unsigned int)st->dl->n;
+	int r = 0;
 
-	if (st->cur == NULL)
+	if (st->cur == NULL) {
+		if (st->stray_close) {	/* see open_block */
+			st->stray_close = 0;
+			return 0;
+		}
 		return err(st, ln->no, ln->t[0].col, "'}' without an open "
 		    "listener block");
+	}
 	if (ln->ntok > 1)
-		return err(st, ln->no, ln->t[1].col, "unexpected '%.*s%s' "
+		r = err(st, ln->no, ln->t[1].col, "unexpected '%.*s%s' "
 		    "after '}'", TOKSHOW(&ln->t[1]));
-	if ((r = check_listener(st)) != 0)
-		return r;
-	st->pol.nlisteners++;
+	if (!scratch_open(st)) {
+		check_listener(st);
+		/* Kept even when wrong: later names and paths see it. */
+		st->pol.nlisteners++;
+	}
 	st->cur = NULL;
-	return 0;
+	return r != 0 || st->dl->n != n0 ? GW_ERR_INVALID : 0;
+}
+
+/* An unknown key: say so, with the nearest key when one is close. */
+static int
+unknown_key(struct pstate *st, const struct line *ln)
+{
+	const struct tok *k = &ln->t[0];
+	const struct keydef *kd;
+	const char *near;
+	struct tok nt;
+	char hint[48] = "";
+	int r;
+
+	if ((near = suggest(k)) != NULL)
+		(void)snprintf(hint, sizeof(hint), "; did you mean '%s'?",
+		    near);
+	if (st->cur != NULL)
+		r = err(st, ln->no, k->col, "unknown key '%.*s%s' in "
+		    "listener '%s'%s", TOKSHOW(k), st->cur->name, hint);
+	else
+		r = err(st, ln->no, k->col, "unknown key '%.*s%s' at "
+		    "global scope%s", TOKSHOW(k), hint);
+	if (near != NULL) {
+		nt.p = near;
+		nt.len = strlen(near);
+		nt.col = 0;
+		if (st->cur != NULL && (kd = findkey(&nt)) != NULL)
+			st->lseen[kd - policy_keys].bad = 1;
+	}
+	/* "listner web {": the body that follows is a listener's. */
+	if (st->cur == NULL && ln->ntok >= 2 && tokeq(&ln->last, "{"))
+		open_scratch(st, ln, &ln->t[1]);
+	return r;
 }
 
 static int
 statement(struct pstate *st, const struct line *ln)
 {
 	const struct tok *k = &ln->t[0];
-	const struct keydef *kd = NULL;
+	const struct keydef *kd;
 	struct seen *s;
-	size_t i;
 	int r;
 
+	if (st->await_brace) {
+		st->await_brace = 0;
+		if (tokeq(k, "{") && ln->ntok == 1)
+			return 0;	/* its header's error said so */
+	}
 	if (tokeq(k, "}"))
 		return close_block(st, ln);
 	if (tokeq(k, "listener"))
 		return open_block(st, ln);
-	if (tokeq(k, "{"))
-		return err(st, ln->no, k->col, "'{' must be on the same line "
+	if (tokeq(k, "{")) {
+		r = err(st, ln->no, k->col, "'{' must be on the same line "
 		    "as 'listener NAME'");
-	for (i = 0; i < NKEYS && kd == NULL; i++)
-		if (tokeq(k, policy_keys[i].name))
-			kd = &policy_keys[i];
-	if (kd == NULL && st->cur != NULL)
-		return err(st, ln->no, k->col, "unknown key '%.*s%s' in "
-		    "listener '%s'", TOKSHOW(k), st->cur->name);
-	if (kd == NULL)
-		return err(st, ln->no, k->col, "unknown key '%.*s%s' at "
-		    "global scope", TOKSHOW(k));
+		if (st->cur == NULL)
+			open_scratch(st, ln, NULL);
+		return r;
+	}
+	if ((kd = findkey(k)) == NULL)
+		return unknown_key(st, ln);
 	if (kd->scope == S_GLOBAL && st->cur != NULL)
 		return err(st, ln->no, k->col, "'%s' is a global key; it is "
 		    "not allowed inside listener '%s'", kd->name,
@@ -635,10 +857,14 @@ statement(struct pstate *st, const struct line *ln)
 		return err(st, ln->no, k->col, "duplicate key '%s' (first set "
 		    "at line %u)", kd->name, s->key.line);
 	if (ln->ntok < 2)
-		return err(st, ln->no, k->col, "missing value for '%s'",
+		r = err(st, ln->no, k->col, "missing value for '%s'",
 		    kd->name);
-	if ((r = (kd->fn != NULL ? kd->fn : k_value)(st, ln, kd)) != 0)
+	else
+		r = (kd->fn != NULL ? kd->fn : k_value)(st, ln, kd);
+	if (r != 0) {
+		s->bad = 1;
 		return r;
+	}
 	if (s->key.line == 0) {
 		s->key = tokpos(ln, 0);
 		s->val = tokpos(ln, 1);
@@ -646,22 +872,55 @@ statement(struct pstate *st, const struct line *ln)
 	return 0;
 }
 
+static void
+addtok(struct line *ln, const uint8_t *p, size_t start, size_t end)
+{
+	struct tok t;
+
+	t.p = (const char *)p + start;
+	t.len = end - start;
+	t.col = (unsigned int)start + 1;
+	if (ln->ntok < MAXTOK)
+		ln->t[ln->ntok++] = t;
+	ln->last = t;
+}
+
+/* Report the first byte of a line that a policy may not hold. */
+static void
+badbyte(struct pstate *st, const uint8_t *p, size_t i, unsigned int no)
+{
+	if (p[i] == '\0')
+		(void)err(st, no, (unsigned int)i + 1, "NUL byte in policy");
+	else if (p[i] == '\r')
+		(void)err(st, no, (unsigned int)i + 1, "carriage return "
+		    "(CRLF line endings are not accepted)");
+	else
+		(void)err(st, no, (unsigned int)i + 1, "invalid byte 0x%02x: "
+		    "only printable ASCII is allowed outside comments", p[i]);
+}
+
 /*
  * Split one line (without its '\n') into blank-separated tokens. '#'
  * starts a comment anywhere. Outside comments only printable ASCII,
- * space and tab are accepted; NUL is refused everywhere.
+ * space and tab are accepted; NUL is refused everywhere. The first bad
+ * byte of a line is reported and taken as a blank; then 1 is returned:
+ * the tokens may be cut, so their own errors would be noise. A CR that
+ * ends a line is reported once per file, and its line is read as usual.
  */
 static int
 lex(struct pstate *st, const uint8_t *p, size_t len, unsigned int no,
     struct line *ln)
 {
 	size_t i, start;
+	int bad = 0;
 
 	memset(ln, 0, sizeof(*ln));
 	ln->no = no;
-	if (len > POLICY_LINE_MAX)
-		return err(st, no, POLICY_LINE_MAX + 1, "line is longer than "
+	if (len > POLICY_LINE_MAX) {
+		(void)err(st, no, POLICY_LINE_MAX + 1, "line is longer than "
 		    "%d bytes", POLICY_LINE_MAX);
+		bad = 1;
+	}
 	for (i = 0; i < len; ) {
 		if (p[i] == ' ' || p[i] == '\t') {
 			i++;
@@ -670,31 +929,30 @@ lex(struct pstate *st, const uint8_t *p, size_t len, unsigned int no,
 		if (p[i] == '#') {
 			for (; i < len && p[i] != '\0'; i++)
 				;
+			if (i < len && !bad) {
+				badbyte(st, p, i, no);
+				bad = 1;
+			}
 			break;
 		}
-		for (start = i; i < len && p[i] > ' ' && p[i] < 0x7f &&
-		    p[i] != '#'; i++)
-			;
-		if (i > start) {
-			if (ln->ntok < MAXTOK) {
-				ln->t[ln->ntok].p = (const char *)p + start;
-				ln->t[ln->ntok].len = i - start;
-				ln->t[ln->ntok].col = (unsigned int)start + 1;
-				ln->ntok++;
-			}
+		if (p[i] > ' ' && p[i] < 0x7f) {
+			for (start = i; i < len && p[i] > ' ' &&
+			    p[i] < 0x7f && p[i] != '#'; i++)
+				;
+			addtok(ln, p, start, i);
 			continue;
 		}
-		break;
+		if (p[i] == '\r' && i == len - 1 && !bad) {
+			if (!st->crlf)
+				badbyte(st, p, i, no);
+			st->crlf = 1;
+		} else if (!bad) {
+			badbyte(st, p, i, no);
+			bad = 1;
+		}
+		i++;
 	}
-	if (i >= len)
-		return 0;
-	if (p[i] == '\0')
-		return err(st, no, (unsigned int)i + 1, "NUL byte in policy");
-	if (p[i] == '\r')
-		return err(st, no, (unsigned int)i + 1, "carriage return "
-		    "(CRLF line endings are not accepted)");
-	return err(st, no, (unsigned int)i + 1, "invalid byte 0x%02x: only "
-	    "printable ASCII is allowed outside comments", p[i]);
+	return bad;
 }
 
 void
@@ -708,52 +966,62 @@ policy_init(struct policy *p)
 	p->shutdown_timeout_ms = POLICY_DEF_SHUTDOWN_MS;
 }
 
-int
-policy_parse(const char *name, const uint8_t *buf, size_t len,
-    struct policy *out, struct gw_diag *diag)
+/* Every line, then the checks at the end of the file. */
+static void
+parse_lines(struct pstate *st, const uint8_t *buf, size_t len)
 {
-	struct pstate *st = NULL;
 	struct line ln;
 	size_t off = 0, eol;
-	unsigned int no = 0, eofline, eofcol;
+	unsigned int no = 0, eofline = 1, eofcol = 1;
+
+	while (off < len && !st->stop) {
+		no++;
+		for (eol = off; eol < len && buf[eol] != '\n'; eol++)
+			;
+		st->quiet = lex(st, buf + off, eol - off, no, &ln);
+		if (ln.ntok > 0)
+			(void)statement(st, &ln);
+		st->quiet = 0;
+		eofline = eol < len ? no + 1 : no;
+		eofcol = eol < len ? 1 : (unsigned int)(eol - off) + 1;
+		off = eol + 1;
+	}
+	if (st->stop)
+		return;
+	if (st->cur != NULL)
+		(void)err(st, st->curpos.line, st->curpos.col, "listener '%s' "
+		    "is not closed: '}' missing at end of file",
+		    st->cur->name);
+	else if (st->nblocks == 0)
+		(void)err(st, eofline, eofcol, "no listener defined; a policy "
+		    "needs at least one 'listener NAME { ... }' block");
+}
+
+int
+policy_parse_all(const char *name, const uint8_t *buf, size_t len,
+    struct policy *out, struct policy_diags *dl)
+{
+	struct pstate *st = NULL;
 	int r;
 
 	(void)name;
-	memset(diag, 0, sizeof(*diag));
+	memset(dl, 0, sizeof(*dl));
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
-		(void)snprintf(diag->msg, sizeof(diag->msg), "out of memory");
+		dl->n = 1;
+		(void)snprintf(dl->d[0].msg, sizeof(dl->d[0].msg),
+		    "out of memory");
 		return GW_ERR_NOMEM;
 	}
-	st->diag = diag;
+	st->dl = dl;
 	policy_init(&st->pol);
 	if (len > POLICY_FILE_MAX) {
 		r = err(st, 1, 1, "policy is %zu bytes; at most %d are "
 		    "allowed", len, POLICY_FILE_MAX);
 		goto out;
 	}
-	eofline = 1;
-	eofcol = 1;
-	while (off < len) {
-		no++;
-		for (eol = off; eol < len && buf[eol] != '\n'; eol++)
-			;
-		if ((r = lex(st, buf + off, eol - off, no, &ln)) != 0)
-			goto out;
-		if (ln.ntok > 0 && (r = statement(st, &ln)) != 0)
-			goto out;
-		eofline = eol < len ? no + 1 : no;
-		eofcol = eol < len ? 1 : (unsigned int)(eol - off) + 1;
-		off = eol + 1;
-	}
-	if (st->cur != NULL) {
-		r = err(st, st->curpos.line, st->curpos.col, "listener '%s' "
-		    "is not closed: '}' missing at end of file",
-		    st->cur->name);
-		goto out;
-	}
-	if (st->pol.nlisteners == 0) {
-		r = err(st, eofline, eofcol, "no listener defined; a policy "
-		    "needs at least one 'listener NAME { ... }' block");
+	parse_lines(st, buf, len);
+	if (dl->n != 0) {
+		r = GW_ERR_INVALID;
 		goto out;
 	}
 	st->pol.nofile_pos = st->gseen[K_NOFILE].val;	/* for main.c */
@@ -762,6 +1030,25 @@ policy_parse(const char *name, const uint8_t *buf, size_t len,
 	r = 0;
  out:
 	free(st);
+	return r;
+}
+
+int
+policy_parse(const char *name, const uint8_t *buf, size_t len,
+    struct policy *out, struct gw_diag *diag)
+{
+	struct policy_diags *dl;
+	int r;
+
+	memset(diag, 0, sizeof(*diag));
+	if ((dl = calloc(1, sizeof(*dl))) == NULL) {
+		(void)snprintf(diag->msg, sizeof(diag->msg), "out of memory");
+		return GW_ERR_NOMEM;
+	}
+	r = policy_parse_all(name, buf, len, out, dl);
+	if (r != 0)
+		memcpy(diag, &dl->d[0], sizeof(*diag));
+	free(dl);
 	return r;
 }
 

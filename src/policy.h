@@ -47,6 +47,17 @@
 void	 policy_init(struct policy *p);
 
 /*
+ * The errors of one policy, in the order found: at most POLICY_MAX_DIAGS;
+ * more is 1 when another was found after them and parsing stopped.
+ */
+#define POLICY_MAX_DIAGS	20
+struct policy_diags {
+	size_t		 n;
+	int		 more;
+	struct gw_diag	 d[POLICY_MAX_DIAGS];
+};
+
+/*
  * policy_parse: parse the policy text buf[0..len) (not NUL-terminated;
  * it may contain any bytes). name is the file name for the caller's
  * messages and is not otherwise used. PURE: no I/O, no logging, no
@@ -64,6 +75,20 @@ int	 policy_parse(const char *name, const uint8_t *buf, size_t len,
 	    struct policy *out, struct gw_diag *diag);
 
 /*
+ * policy_parse_all: policy_parse reporting every error, each with its
+ * line and column, in dl (always written; dl->n >= 1 on error). After
+ * an error the parser goes on with the next line; a bad listener header
+ * still opens a block, whose keys are checked but which is not kept nor
+ * checked as a whole; a key whose line was wrong is not also reported
+ * missing; a line with a bad byte is read for its structure only. The
+ * first error is the one policy_parse reports. An unknown key close to
+ * a known one (one edit for names of up to 4 letters, two otherwise;
+ * a swap of neighbours is one) gets "; did you mean 'KEY'?".
+ */
+int	 policy_parse_all(const char *name, const uint8_t *buf, size_t len,
+	    struct policy *out, struct policy_diags *dl);
+
+/*
  * policy_format_diag: write "name:line:col: msg" into buf (always
  * NUL-terminated, truncated to len). When d->line is 0 (an error not tied
  * to a place in the file, e.g. the default worker user is missing) it
@@ -76,7 +101,7 @@ void	 policy_format_diag(const char *name, const struct gw_diag *d,
  * policy_resolve: the I/O half, run by the privileged parent before any
  * privilege is dropped. Looks up with getpwnam_r/getgrnam_r:
  *	user		-> p->uid, p->gid (its primary group). When no user
- *			was written: as root "nobody"; otherwise the current
+ *			was written: as root "uds-gateway"; otherwise the current
  *			euid/egid (no drop). p->user is then filled with the
  *			name used, when one is known, so that policy_print
  *			shows the effective user. A worker user with uid 0 is
@@ -85,9 +110,15 @@ void	 policy_format_diag(const char *name, const struct gw_diag *d,
  *	rule user/group	-> rule->id. "uid N" rules need no lookup.
  * Returns 0, or GW_ERR_INVALID with diag at the srcpos of the name
  * ("unknown user 'x'", "unknown group 'x'", or a lookup failure with
- * its errno text). On error *p may be partly resolved: discard it.
+ * its errno text; a name the package creates, the user uds-gateway and
+ * the group uds-gateway-clients, says so and how else to create it).
+ * On error *p may be partly resolved: discard it.
+ * policy_resolve_all: the same, looking up every name and recording
+ * each failure in dl (as policy_parse_all does); policy_resolve reports
+ * the first of them.
  */
 int	 policy_resolve(struct policy *p, struct gw_diag *diag);
+int	 policy_resolve_all(struct policy *p, struct policy_diags *dl);
 
 /*
  * policy_print: write the effective settings of p to fp in the policy

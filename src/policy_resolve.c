@@ -14,26 +14,48 @@
 #define NSSBUF_START	16384
 #define NSSBUF_MAX	(1024 * 1024)	/* a sane bound for one entry */
 #define DEFAULT_USER	"uds-gateway"
+#define PKG_GROUP	"uds-gateway-clients"
+#define USERADD_HINT	"useradd --system --no-create-home --home-dir " \
+	"/nonexistent --shell /usr/sbin/nologin --user-group " DEFAULT_USER
 #define DEFAULT_USER_HINT	"created by the uds-gateway package; or: " \
-	"useradd --system --no-create-home --home-dir /nonexistent " \
-	"--shell /usr/sbin/nologin --user-group uds-gateway"
+	USERADD_HINT
+#define PKG_GROUP_HINT	"created by the uds-gateway package; or: " \
+	"groupadd --system " PKG_GROUP
 
 enum { LOOK_USER, LOOK_GROUP };
 
-static int	 rerr(struct gw_diag *, const struct srcpos *, const char *,
-		    ...) __attribute__((format(printf, 3, 4)));
+static int	 rerr(struct policy_diags *, const struct srcpos *,
+		    const char *, ...) __attribute__((format(printf, 3, 4)));
 
+/* Record an error (see policy_parse_all); GW_ERR_INVALID. */
 static int
-rerr(struct gw_diag *d, const struct srcpos *pos, const char *fmt, ...)
+rerr(struct policy_diags *dl, const struct srcpos *pos, const char *fmt, ...)
 {
+	struct gw_diag *d;
 	va_list ap;
 
+	if (dl->n >= POLICY_MAX_DIAGS) {
+		dl->more = 1;
+		return GW_ERR_INVALID;
+	}
+	d = &dl->d[dl->n++];
 	d->line = pos != NULL ? pos->line : 0;
 	d->col = pos != NULL ? pos->col : 0;
 	va_start(ap, fmt);
 	(void)vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
 	va_end(ap);
 	return GW_ERR_INVALID;
+}
+
+/* How to get a name the package creates; "" for any other. */
+static const char *
+pkg_hint(int what, const char *name)
+{
+	if (strcmp(name, DEFAULT_USER) == 0)
+		return " (" DEFAULT_USER_HINT ")";
+	if (what == LOOK_GROUP && strcmp(name, PKG_GROUP) == 0)
+		return " (" PKG_GROUP_HINT ")";
+	return "";
 }
 
 /*
@@ -88,7 +110,7 @@ lookup(int what, const char *name, uint32_t *id, uint32_t *gid)
 /* Resolve a user or group name; errors carry pos and a clear message. */
 static int
 resolve(int what, const char *name, const struct srcpos *pos,
-    struct gw_diag *diag, uint32_t *id, uint32_t *gid)
+    struct policy_diags *diag, uint32_t *id, uint32_t *gid)
 {
 	const char *kind = what == LOOK_USER ? "user" : "group";
 	uint32_t dummy;
@@ -98,7 +120,8 @@ resolve(int what, const char *name, const struct srcpos *pos,
 		return rerr(diag, pos, "cannot look up %s '%s': %s", kind,
 		    name, strerror(errno));
 	if (r == 0)
-		return rerr(diag, pos, "unknown %s '%s'", kind, name);
+		return rerr(diag, pos, "unknown %s '%s'%s", kind, name,
+		    pkg_hint(what, name));
 	return 0;
 }
 
@@ -108,7 +131,7 @@ resolve(int what, const char *name, const struct srcpos *pos,
  * or ptrace-inspect the workers), or ourselves.
  */
 static int
-resolve_user(struct policy *p, struct gw_diag *diag)
+resolve_user(struct policy *p, struct policy_diags *diag)
 {
 	struct passwd pw, *pwp = NULL;
 	char buf[NSSBUF_START];
@@ -155,7 +178,7 @@ resolve_user(struct policy *p, struct gw_diag *diag)
 /* A listener's own worker user, else the policy's. */
 static int
 resolve_listener_user(const struct policy *p, struct listener_conf *l,
-    struct gw_diag *diag)
+    struct policy_diags *diag)
 {
 	uint32_t uid, gid;
 	int r;
@@ -181,54 +204,75 @@ resolve_listener_user(const struct policy *p, struct listener_conf *l,
 	return 0;
 }
 
+/* Every name of a listener; each one not found is reported. */
 static int
 resolve_listener(const struct policy *p, struct listener_conf *l,
-    struct gw_diag *diag)
+    struct policy_diags *diag)
 {
 	struct rule *ru;
 	uint32_t id, gid;
 	size_t i;
-	int r;
+	int r = 0;
 
-	if ((r = resolve_listener_user(p, l, diag)) != 0)
-		return r;
+	if (resolve_listener_user(p, l, diag) != 0)
+		r = GW_ERR_INVALID;
 	l->uid = geteuid();
 	l->gid = getegid();
 	if (l->owner[0] != '\0') {
-		if ((r = resolve(LOOK_USER, l->owner, &l->owner_pos, diag,
-		    &id, &gid)) != 0)
-			return r;
-		l->uid = (uid_t)id;
+		if (resolve(LOOK_USER, l->owner, &l->owner_pos, diag, &id,
+		    &gid) != 0)
+			r = GW_ERR_INVALID;
+		else
+			l->uid = (uid_t)id;
 	}
 	if (l->group[0] != '\0') {
-		if ((r = resolve(LOOK_GROUP, l->group, &l->group_pos, diag,
-		    &id, NULL)) != 0)
-			return r;
-		l->gid = (gid_t)id;
+		if (resolve(LOOK_GROUP, l->group, &l->group_pos, diag, &id,
+		    NULL) != 0)
+			r = GW_ERR_INVALID;
+		else
+			l->gid = (gid_t)id;
 	}
 	for (i = 0; i < l->nrules && i < POLICY_MAX_RULES; i++) {
 		ru = &l->rules[i];
 		if (!ru->by_name)
 			continue;
-		if ((r = resolve(ru->kind == RULE_GROUP ? LOOK_GROUP :
-		    LOOK_USER, ru->name, &ru->pos, diag, &id, NULL)) != 0)
-			return r;
-		ru->id = id;
+		if (resolve(ru->kind == RULE_GROUP ? LOOK_GROUP : LOOK_USER,
+		    ru->name, &ru->pos, diag, &id, NULL) != 0)
+			r = GW_ERR_INVALID;
+		else
+			ru->id = id;
 	}
-	return 0;
+	return r;
 }
 
 int
-policy_resolve(struct policy *p, struct gw_diag *diag)
+policy_resolve_all(struct policy *p, struct policy_diags *diag)
 {
 	size_t i;
 	int r;
 
 	memset(diag, 0, sizeof(*diag));
-	if ((r = resolve_user(p, diag)) != 0)
-		return r;
+	r = resolve_user(p, diag);
 	for (i = 0; i < p->nlisteners && i < POLICY_MAX_LISTENERS; i++)
-		if ((r = resolve_listener(p, &p->listeners[i], diag)) != 0)
-			return r;
-	return 0;
+		if (resolve_listener(p, &p->listeners[i], diag) != 0)
+			r = GW_ERR_INVALID;
+	return r;
+}
+
+int
+policy_resolve(struct policy *p, struct gw_diag *diag)
+{
+	struct policy_diags *dl;
+	int r;
+
+	memset(diag, 0, sizeof(*diag));
+	if ((dl = calloc(1, sizeof(*dl))) == NULL) {
+		(void)snprintf(diag->msg, sizeof(diag->msg), "out of memory");
+		return GW_ERR_NOMEM;
+	}
+	r = policy_resolve_all(p, dl);
+	if (r != 0)
+		memcpy(diag, &dl->d[0], sizeof(*diag));
+	free(dl);
+	return r;
 }

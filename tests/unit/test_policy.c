@@ -134,6 +134,46 @@ ends_with(const char *s, const char *sfx)
 	return n >= m && strcmp(s + n - m, sfx) == 0;
 }
 
+/* Every error well formed: a place (line, col >= 1) and a message. */
+static void
+check_diags(const struct policy_diags *dl)
+{
+	size_t i;
+
+	assert_true(dl->n >= 1);
+	assert_true(dl->n <= POLICY_MAX_DIAGS);
+	if (dl->more)
+		assert_int_equal(dl->n, POLICY_MAX_DIAGS);
+	for (i = 0; i < dl->n; i++) {
+		assert_true(dl->d[i].line >= 1);
+		assert_true(dl->d[i].col >= 1);
+		assert_true(dl->d[i].msg[0] != '\0');
+		assert_non_null(memchr(dl->d[i].msg, '\0',
+		    sizeof(dl->d[i].msg)));
+	}
+}
+
+/* policy_parse_all on path: its first error is first (policy_parse's). */
+static void
+check_all_first(const char *name, const char *path, const struct gw_diag *first)
+{
+	struct policy_diags *dl = calloc(1, sizeof(*dl));
+	struct policy *p = calloc(1, sizeof(*p));
+	uint8_t *buf;
+	size_t len;
+
+	assert_non_null(dl);
+	assert_non_null(p);
+	assert_non_null(buf = slurp(path, &len));
+	assert_int_equal(policy_parse_all(name, buf, len, p, dl),
+	    GW_ERR_INVALID);
+	check_diags(dl);
+	assert_memory_equal(&dl->d[0], first, sizeof(*first));
+	free(buf);
+	free(dl);
+	free(p);
+}
+
 /* Every bad-*.policy gives exactly the message in its .expected. */
 static void
 test_golden(void **state)
@@ -178,6 +218,8 @@ test_golden(void **state)
 		assert_int_equal(r, GW_ERR_INVALID);
 		/* *out is untouched on error. */
 		assert_memory_equal(p, guard, sizeof(*p));
+		/* The first of all the errors is the one policy_parse gives. */
+		check_all_first(de->d_name, path, &d);
 		policy_format_diag(de->d_name, &d, got, sizeof(got));
 		snprintf(exp, sizeof(exp), "%s/%.*sexpected%s", TEST_DATA_DIR,
 		    (int)(strlen(de->d_name) - strlen("policy")), de->d_name,
@@ -198,6 +240,166 @@ test_golden(void **state)
 	free(guard);
 	assert_true(nbad >= 30);
 	assert_true(ngood >= 3);
+}
+
+/*
+ * Every multi-*.policy gives exactly the errors in its .expected, one
+ * per line, as uds-gateway -t prints them (with the "too many" line).
+ */
+static void
+test_golden_multi(void **state)
+{
+	char path[512], exp[512], line[512];
+	struct policy *p;
+	struct policy_diags *dl;
+	struct dirent *de;
+	uint8_t *buf, *ebuf;
+	char *got;
+	size_t len, elen, glen, i;
+	FILE *fp;
+	DIR *dir;
+	int n = 0;
+
+	(void)state;
+	assert_non_null(p = calloc(1, sizeof(*p)));
+	assert_non_null(dl = calloc(1, sizeof(*dl)));
+	assert_non_null(dir = opendir(TEST_DATA_DIR));
+	while ((de = readdir(dir)) != NULL) {
+		if (strncmp(de->d_name, "multi-", 6) != 0 ||
+		    !ends_with(de->d_name, ".policy"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", TEST_DATA_DIR,
+		    de->d_name);
+		assert_non_null(buf = slurp(path, &len));
+		assert_int_equal(policy_parse_all(de->d_name, buf, len, p, dl),
+		    GW_ERR_INVALID);
+		free(buf);
+		check_diags(dl);
+		got = NULL;
+		assert_non_null(fp = open_memstream(&got, &glen));
+		for (i = 0; i < dl->n; i++) {
+			policy_format_diag(de->d_name, &dl->d[i], line,
+			    sizeof(line));
+			fprintf(fp, "%s\n", line);
+		}
+		if (dl->more)
+			fprintf(fp, "%s: too many errors, stopped after %d\n",
+			    de->d_name, POLICY_MAX_DIAGS);
+		assert_int_equal(fclose(fp), 0);
+		snprintf(exp, sizeof(exp), "%s/%.*sexpected", TEST_DATA_DIR,
+		    (int)(strlen(de->d_name) - strlen("policy")), de->d_name);
+		if ((ebuf = slurp(exp, &elen)) == NULL)
+			fail_msg("%s: cannot read %s", de->d_name, exp);
+		ebuf[elen] = '\0';
+		assert_string_equal(got, (char *)ebuf);
+		free(ebuf);
+		free(got);
+		n++;
+	}
+	closedir(dir);
+	free(p);
+	free(dl);
+	assert_true(n >= 5);
+}
+
+/* "did you mean": the nearest key when close, nothing otherwise. */
+static const struct {
+	const char	*text;
+	const char	*msg;
+} suggestcases[] = {
+	{ "listener x {\n mdoe 0660\n", "unknown key 'mdoe' in listener "
+	    "'x'; did you mean 'mode'?" },
+	{ "listener x {\n Mode 0660\n", "unknown key 'Mode' in listener "
+	    "'x'; did you mean 'mode'?" },
+	{ "listener x {\n usr root\n", "unknown key 'usr' in listener 'x'; "
+	    "did you mean 'user'?" },
+	{ "listener x {\n idle_timout 1s\n", "unknown key 'idle_timout' "
+	    "in listener 'x'; did you mean 'idle_timeout'?" },
+	{ "listener x {\n metrics_al yes\n", "unknown key 'metrics_al' in "
+	    "listener 'x'; did you mean 'metrics_all'?" },
+	{ "listener x {\n maxbody 1M\n", "unknown key 'maxbody' in "
+	    "listener 'x'; did you mean 'max_body'?" },
+	{ "listener x {\n mdeo 0660\n", "unknown key 'mdeo' in listener "
+	    "'x'" },		/* two edits on a 4-letter name: too far */
+	{ "listener x {\n colour blue\n", "unknown key 'colour' in "
+	    "listener 'x'" },
+	{ "listener x {\n x 1\n", "unknown key 'x' in listener 'x'" },
+	{ "listener x {\n max_connections_per_uid_and_more_x 1\n",
+	    "unknown key 'max_connections_per_uid_and_more_x' in listener "
+	    "'x'" },
+	{ "nofle 10\n", "unknown key 'nofle' at global scope; did you "
+	    "mean 'nofile'?" },
+	{ "listen x {\n", "unknown key 'listen' at global scope; did you "
+	    "mean 'listener'?" },
+};
+
+static void
+test_suggest(void **state)
+{
+	struct policy *p = calloc(1, sizeof(*p));
+	struct gw_diag d;
+	size_t i;
+
+	(void)state;
+	assert_non_null(p);
+	for (i = 0; i < sizeof(suggestcases) / sizeof(suggestcases[0]); i++) {
+		assert_int_equal(parse_str(suggestcases[i].text, p, &d),
+		    GW_ERR_INVALID);
+		assert_string_equal(d.msg, suggestcases[i].msg);
+	}
+	free(p);
+}
+
+/*
+ * Recovery: a misspelt key's "missing" is not reported; the limit; the
+ * scratch block of a bad header is neither kept nor checked.
+ */
+static void
+test_recovery(void **state)
+{
+	struct policy *p = calloc(1, sizeof(*p));
+	struct policy_diags *dl = calloc(1, sizeof(*dl));
+	char text[4096];
+	size_t i, o;
+
+	(void)state;
+	assert_non_null(p);
+	assert_non_null(dl);
+	/* "pth" suggests path: no "has no 'path'" after it. */
+	snprintf(text, sizeof(text), "listener x {\n pth /x\n service echo\n"
+	    " allow any\n}\n");
+	assert_int_equal(policy_parse_all("t", (const uint8_t *)text,
+	    strlen(text), p, dl), GW_ERR_INVALID);
+	assert_int_equal(dl->n, 1);
+	assert_int_equal(dl->more, 0);
+	assert_int_equal(dl->d[0].line, 2);
+	/* Exactly the limit (19 keys, no listener): no "too many". */
+	for (i = 0, o = 0; i < POLICY_MAX_DIAGS - 1; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "k%zu 1\n", i);
+	assert_int_equal(policy_parse_all("t", (const uint8_t *)text, o, p,
+	    dl), GW_ERR_INVALID);
+	assert_int_equal(dl->n, POLICY_MAX_DIAGS);
+	assert_int_equal(dl->more, 0);
+	/* One more: "too many", and the 20th is the last key. */
+	o += (size_t)snprintf(text + o, sizeof(text) - o, "k 1\n");
+	assert_int_equal(policy_parse_all("t", (const uint8_t *)text, o, p,
+	    dl), GW_ERR_INVALID);
+	assert_int_equal(dl->n, POLICY_MAX_DIAGS);
+	assert_int_equal(dl->more, 1);
+	assert_int_equal(dl->d[POLICY_MAX_DIAGS - 1].line, POLICY_MAX_DIAGS);
+	/* 33 listeners: the 33rd is an error, its body is still read. */
+	for (i = 0, o = 0; i <= POLICY_MAX_LISTENERS; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+		    "listener l%zu {\npath /%zu\nservice echo\nallow any\n"
+		    "%s}\n", i, i, i == POLICY_MAX_LISTENERS ? "mode 9\n" : "");
+	assert_true(o < sizeof(text));
+	assert_int_equal(policy_parse_all("t", (const uint8_t *)text, o, p,
+	    dl), GW_ERR_INVALID);
+	assert_int_equal(dl->n, 2);
+	assert_string_equal(dl->d[0].msg, "too many listeners (at most 32)");
+	assert_int_equal(dl->d[1].line, 5 * POLICY_MAX_LISTENERS + 5);
+	free(p);
+	free(dl);
 }
 
 static void
@@ -642,13 +844,15 @@ mutate_base(const uint8_t *base, size_t blen, uint64_t seed)
 {
 	static const char interesting[] = "\0\n\r\t #{}@/.0179KMGhmsx$-";
 	struct policy *p = malloc(sizeof(*p)), *guard = malloc(sizeof(*p));
+	struct policy_diags *dl = malloc(sizeof(*dl));
 	struct gw_diag d;
 	uint8_t *b;
 	size_t i, j, len, pos, nmut;
-	int r, nok = 0;
+	int r, nok = 0, nmulti = 0;
 
 	assert_non_null(p);
 	assert_non_null(guard);
+	assert_non_null(dl);
 	for (i = 0; i < MUTATE_ITERS; i++) {
 		len = blen;
 		assert_non_null(b = malloc(len + 16));
@@ -693,13 +897,22 @@ mutate_base(const uint8_t *base, size_t blen, uint64_t seed)
 			assert_true(d.msg[0] != '\0');
 			assert_non_null(memchr(d.msg, '\0', sizeof(d.msg)));
 			assert_memory_equal(p, guard, sizeof(*p));
+			/* All the errors: well formed, the same first. */
+			assert_int_equal(policy_parse_all("m", b, len, p, dl),
+			    GW_ERR_INVALID);
+			check_diags(dl);
+			assert_memory_equal(&dl->d[0], &d, sizeof(d));
+			nmulti += dl->n > 1;
+			assert_memory_equal(p, guard, sizeof(*p));
 		}
 		free(b);
 	}
 	/* Some mutants (comment bytes) must still parse. */
 	assert_true(nok > 0);
+	assert_true(nmulti > 0);
 	free(p);
 	free(guard);
+	free(dl);
 }
 
 static void
@@ -880,6 +1093,62 @@ test_resolve_errors(void **state)
 	free(p);
 }
 
+/* Every unknown name in one run, in policy order; package hints. */
+static void
+test_resolve_all(void **state)
+{
+	struct policy *p = calloc(1, sizeof(*p));
+	struct policy_diags *dl = calloc(1, sizeof(*dl));
+	char want[320];
+
+	(void)state;
+	assert_non_null(p);
+	assert_non_null(dl);
+	assert_int_equal(parse_str("user ghost_a\nlistener e {\n path /e\n"
+	    " service echo\n owner ghost_b\n group ghost_c\n"
+	    " allow user ghost_d\n allow group root\n allow group ghost_e\n"
+	    "}\n", p, &dl->d[0]), 0);
+	assert_int_equal(policy_resolve_all(p, dl), GW_ERR_INVALID);
+	assert_int_equal(dl->n, 5);
+	assert_int_equal(dl->more, 0);
+	assert_string_equal(dl->d[0].msg, "unknown user 'ghost_a'");
+	assert_int_equal(dl->d[0].line, 1);
+	assert_string_equal(dl->d[1].msg, "unknown user 'ghost_b'");
+	assert_string_equal(dl->d[2].msg, "unknown group 'ghost_c'");
+	assert_string_equal(dl->d[3].msg, "unknown user 'ghost_d'");
+	assert_string_equal(dl->d[4].msg, "unknown group 'ghost_e'");
+	assert_int_equal(dl->d[4].line, 9);
+	assert_int_equal(dl->d[4].col, 14);
+	/* The names the package creates say so, when missing here. */
+	assert_int_equal(parse_str("user uds-gateway\nlistener e {\n path /e\n"
+	    " service echo\n group uds-gateway-clients\n allow any\n}\n", p,
+	    &dl->d[0]), 0);
+	if (getpwnam("uds-gateway") != NULL &&
+	    getgrnam("uds-gateway-clients") != NULL) {
+		/* Both exist here; t_policy.sh hides them and checks. */
+		assert_int_equal(policy_resolve_all(p, dl), 0);
+		free(p);
+		free(dl);
+		return;
+	}
+	assert_int_equal(policy_resolve_all(p, dl), GW_ERR_INVALID);
+	if (getpwnam("uds-gateway") == NULL) {
+		assert_string_equal(dl->d[0].msg, "unknown user 'uds-gateway' "
+		    "(created by the uds-gateway package; or: useradd --system "
+		    "--no-create-home --home-dir /nonexistent --shell "
+		    "/usr/sbin/nologin --user-group uds-gateway)");
+		memmove(&dl->d[0], &dl->d[1], sizeof(dl->d[0]));
+	}
+	if (getgrnam("uds-gateway-clients") == NULL) {
+		snprintf(want, sizeof(want), "unknown group "
+		    "'uds-gateway-clients' (created by the uds-gateway package; "
+		    "or: groupadd --system uds-gateway-clients)");
+		assert_string_equal(dl->d[0].msg, want);
+	}
+	free(p);
+	free(dl);
+}
+
 int
 main(void)
 {
@@ -892,6 +1161,9 @@ main(void)
 		cmocka_unit_test(test_line_max),
 		cmocka_unit_test(test_token_build),
 		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_golden_multi),
+		cmocka_unit_test(test_suggest),
+		cmocka_unit_test(test_recovery),
 		cmocka_unit_test(test_shipped),
 		cmocka_unit_test(test_print_all_keys),
 		cmocka_unit_test(test_format_diag),
@@ -900,6 +1172,7 @@ main(void)
 		cmocka_unit_test(test_resolve_default_user),
 		cmocka_unit_test(test_listener_workers),
 		cmocka_unit_test(test_resolve_errors),
+		cmocka_unit_test(test_resolve_all),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
