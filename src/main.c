@@ -177,11 +177,24 @@ fail:
 	return NULL;
 }
 
-/* The embedded default with @RUNDIR@ replaced by the runtime directory. */
-static uint8_t *
-default_policy_text(size_t *lenp, char *msg, size_t msglen)
+/*
+ * The placeholders of policy/default.policy. They may appear in any
+ * policy file, so that a copy of the template is checked (-t) and run
+ * as the embedded default would be.
+ */
+static const char rundir_key[] = "@RUNDIR@";
+
+static int
+has_placeholder(const uint8_t *text, size_t len)
 {
-	static const char key[] = "@RUNDIR@";
+	return memmem(text, len, rundir_key, sizeof(rundir_key) - 1) != NULL;
+}
+
+/* text (of file, NULL: the embedded default) with @RUNDIR@ replaced. */
+static uint8_t *
+expand(const char *file, const uint8_t *text, size_t len, size_t *lenp,
+    char *msg, size_t msglen)
+{
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	char rundir[128];
 	uint8_t *out;
@@ -191,28 +204,54 @@ default_policy_text(size_t *lenp, char *msg, size_t msglen)
 		gw_strlcpy(rundir, "/run/uds-gateway", sizeof(rundir));
 	else if (xdg != NULL && xdg[0] == '/' && strlen(xdg) < 64)
 		(void)snprintf(rundir, sizeof(rundir), "%s/uds-gateway", xdg);
-	else {
+	else if (file == NULL) {
 		(void)snprintf(msg, msglen, "uds-gateway: no policy given, "
 		    "and XDG_RUNTIME_DIR is not set (or too long) for the "
 		    "embedded default; use -f FILE");
 		return NULL;
+	} else {
+		(void)snprintf(msg, msglen, "uds-gateway: %s: @RUNDIR@ needs "
+		    "XDG_RUNTIME_DIR (not set, or too long) when not root",
+		    file);
+		return NULL;
 	}
-	cap = default_policy_len * (1 + strlen(rundir)) + 1;
+	cap = len * (1 + strlen(rundir)) + 1;
 	if ((out = malloc(cap)) == NULL) {
 		(void)snprintf(msg, msglen, "uds-gateway: out of memory");
 		return NULL;
 	}
-	for (i = 0; i < default_policy_len; ) {
-		if (default_policy_len - i >= sizeof(key) - 1 &&
-		    memcmp(default_policy + i, key, sizeof(key) - 1) == 0) {
+	for (i = 0; i < len; ) {
+		if (len - i >= sizeof(rundir_key) - 1 &&
+		    memcmp(text + i, rundir_key, sizeof(rundir_key) - 1) == 0) {
 			memcpy(out + o, rundir, strlen(rundir));
 			o += strlen(rundir);
-			i += sizeof(key) - 1;
+			i += sizeof(rundir_key) - 1;
 		} else
-			out[o++] = default_policy[i++];
+			out[o++] = text[i++];
 	}
 	*lenp = o;
 	return out;
+}
+
+/* The policy text of file, or of the embedded default; expanded. */
+static uint8_t *
+policy_text(const char *file, size_t *lenp, char *msg, size_t msglen)
+{
+	uint8_t *text, *x;
+	size_t len = 0;
+
+	if (file == NULL)
+		return expand(NULL, default_policy, default_policy_len, lenp,
+		    msg, msglen);
+	if ((text = read_file(file, &len, msg, msglen)) == NULL)
+		return NULL;
+	if (!has_placeholder(text, len)) {
+		*lenp = len;
+		return text;
+	}
+	x = expand(file, text, len, lenp, msg, msglen);
+	free(text);
+	return x;
 }
 
 /*
@@ -236,9 +275,7 @@ load_all(const char *file, struct policy *p, struct policy_diags *dl,
 		file = PACKAGED_POLICY;
 	name = file != NULL ? file : "(embedded default policy)";
 	*namep = name;
-	text = file != NULL ? read_file(file, &len, msg, msglen) :
-	    default_policy_text(&len, msg, msglen);
-	if (text == NULL)
+	if ((text = policy_text(file, &len, msg, msglen)) == NULL)
 		return -1;
 	policy_init(p);
 	r = policy_parse_all(name, text, len, p, dl);

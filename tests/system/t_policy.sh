@@ -1,19 +1,90 @@
-# uds-gateway -t: exit 0 and the effective settings for a valid policy,
-# exit 1 and file:line:col for an invalid one; nothing is created.
+# uds-gateway -t: exit 0 and the effective settings for a valid policy
+# (every shipped one among them), exit 1 and file:line:col for each error
+# of an invalid one; nothing is created.
 . "$(dirname "$0")/lib.sh"
 
-for f in "$TOP"/policy/examples/*.policy "$TOP"/policy/gateway.policy; do
-	[ -f "$f" ] || continue
-	# Examples name users and groups that may not exist here.
-	out=$("$BIN" -t -f "$f" 2>&1); rc=$?
-	if [ $rc -eq 0 ]; then
-		ok "-t accepts $(basename "$f")"
-	elif printf '%s' "$out" | grep -q "unknown \(user\|group\)"; then
-		ok "-t on $(basename "$f"): only an unknown name here ($out)"
-	else
-		notok "-t $(basename "$f"): $out"
-	fi
+# Every policy the project ships passes -t, once the users and groups it
+# names exist: the package's (uds-gateway, made by lib.sh, and
+# uds-gateway-clients) and those of the examples. The template
+# default.policy too: its @RUNDIR@ is expanded as for the embedded one.
+made_groups=
+trap 'for g in $made_groups; do groupdel "$g" 2>/dev/null; done; userdel udsgw-gid0 2>/dev/null; cleanup' EXIT
+for g in uds-gateway-clients uds-clients staff www-data; do
+	getent group "$g" >/dev/null && continue
+	if groupadd --system "$g"; then made_groups="$made_groups $g"
+	else notok "groupadd $g"; fi
 done
+nshipped=0
+for f in "$TOP"/policy/*.policy "$TOP"/policy/examples/*.policy; do
+	out=$("$BIN" -t -f "$f" 2>&1); rc=$?
+	check "-t accepts the shipped ${f#$TOP/} (rc $rc): $(printf '%s' "$out" | grep -v '^#' | head -2 | tr '\n' ' ')" \
+	    [ "$rc" -eq 0 ]
+	nshipped=$((nshipped + 1))
+done
+check "shipped policies checked: $nshipped (at least 5)" [ "$nshipped" -ge 5 ]
+has() { printf '%s\n' "$1" | grep -q -- "$2"; }
+oneline() { printf '%s' "$1" | tr '\n' '|'; }
+out=$("$BIN" -t -f "$TOP/policy/default.policy" 2>&1)
+check "-t of the template shows the expanded path" \
+    has "$out" "^	path /run/uds-gateway/echo.sock\$"
+
+# Without the package's user and group (hidden in a mount namespace),
+# -t on the packaged policy names both, in one run, with how to get them.
+grep -v '^uds-gateway:' /etc/passwd >"$T/passwd"
+grep -v '^uds-gateway\(-clients\)\{0,1\}:' /etc/group >"$T/group"
+hidden() {
+	unshare -m sh -c 'mount --bind "$1" /etc/passwd &&
+	    mount --bind "$2" /etc/group && shift 2 && exec "$@"' \
+	    sh "$T/passwd" "$T/group" "$@"
+}
+G=$TOP/policy/gateway.policy
+out=$(hidden "$BIN" -t -f "$G" 2>&1); rc=$?
+check "no uds-gateway user or group: -t gateway.policy exit 1 (got $rc)" [ "$rc" -eq 1 ]
+ul=$(grep -n '^user' "$G" | head -1 | cut -d: -f1)
+check "... unknown user 'uds-gateway' at $ul, the package or useradd ($(oneline "$out"))" \
+    has "$out" "^$G:$ul:[0-9]*: unknown user 'uds-gateway' (created by the uds-gateway package; or: useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --user-group uds-gateway)\$"
+check "... and every use of group uds-gateway-clients, the package or groupadd" \
+    [ "$(printf '%s\n' "$out" | grep -c "unknown group 'uds-gateway-clients' (created by the uds-gateway package; or: groupadd --system uds-gateway-clients)\$")" -eq "$(grep -c '^[^#]*uds-gateway-clients' "$G")" ]
+cat >"$T/nouser.policy" <<EOP
+listener echo {
+	path	$T/nouser.sock
+	service	echo
+	allow	any
+}
+EOP
+out=$(hidden "$BIN" -t -f "$T/nouser.policy" 2>&1); rc=$?
+check "no 'user', no uds-gateway user: exit 1 (got $rc), the default user's hint ($(oneline "$out"))" \
+    has "$out" "^$T/nouser.policy: unknown user 'uds-gateway' (the default worker user when started as root; created by the uds-gateway package; or: useradd --system .* --user-group uds-gateway), or set 'user'\$"
+
+# Every error in one run, each at its place, with "did you mean".
+cat >"$T/multi.policy" <<EOP
+workrs 2
+listener echo {
+	path	$T/multi.sock
+	service	echo
+	mdoe	0600
+	allow	any
+	colour	blue
+}
+EOP
+out=$("$BIN" -t -f "$T/multi.policy" 2>&1); rc=$?
+check "three errors: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+check "... three lines ($(oneline "$out"))" [ "$(printf '%s\n' "$out" | wc -l)" -eq 3 ]
+check "... workrs at 1:1, did you mean 'workers'" \
+    has "$out" "^$T/multi.policy:1:1: unknown key 'workrs' at global scope; did you mean 'workers'?\$"
+check "... mdoe at 5:2, did you mean 'mode'" \
+    has "$out" "^$T/multi.policy:5:2: unknown key 'mdoe' in listener 'echo'; did you mean 'mode'?\$"
+check "... colour at 7:2, nothing near" \
+    has "$out" "^$T/multi.policy:7:2: unknown key 'colour' in listener 'echo'\$"
+"$BIN" -f "$T/multi.policy" 2>"$T/multi.err"; rc=$?
+check "the daemon: exit 78 (got $rc)" [ "$rc" -eq 78 ]
+check "... the same three lines" [ "$(cat "$T/multi.err")" = "$out" ]
+i=0
+while [ $i -lt 30 ]; do echo "bogus$i 1"; i=$((i + 1)); done >"$T/many.policy"
+out=$("$BIN" -t -f "$T/many.policy" 2>&1)
+check "30 errors: 20 reported" [ "$(printf '%s\n' "$out" | grep -c 'unknown key')" -eq 20 ]
+check "... then 'too many errors'" [ "$(printf '%s\n' "$out" | tail -1)" = "$T/many.policy: too many errors, stopped after 20" ]
+
 cat >"$T/bad.policy" <<EOP
 listener echo {
 	path	$T/never.sock
@@ -82,7 +153,6 @@ BIN=$real_bin
 # A worker user whose primary group is root: privdrop would refuse it in
 # every worker, so it is refused where the policy is resolved.
 useradd -r -g 0 -M -d /nonexistent -s /usr/sbin/nologin udsgw-gid0 2>/dev/null
-trap 'userdel udsgw-gid0 2>/dev/null; cleanup' EXIT
 g0_policy() {
 	cat >"$T/g0.policy" <<EOP
 $1
@@ -108,6 +178,10 @@ if start_gw "$T/g0.policy"; then
 	check "reload to it: refused, the current policy stays" \
 	    wait_for 10 grep -q 'reload failed, the current policy stays: .*primary group 0' "$GW_LOG"
 	check "... echo still served" echo_roundtrip "$T/g0.sock" "$T/nf.data"
+	cp "$T/multi.policy" "$T/g0.policy"
+	kill -HUP "$GW_PID"
+	check "reload with three errors: one log line, the first and how many more" \
+	    wait_for 10 grep -q "reload failed, the current policy stays: $T/g0.policy:1:1: unknown key 'workrs' at global scope; did you mean 'workers'? (and 2 more errors: uds-gateway -t shows them)" "$GW_LOG"
 	stop_gw
 	check "... SIGTERM: exit 0 (got $GW_STATUS)" [ "$GW_STATUS" -eq 0 ]
 else
