@@ -19,8 +19,6 @@
 #define UID_MAX_VALID	4294967294ULL	/* (uid_t)-1 is not a uid */
 #define DUR_MAX_MS	(24ULL * 3600 * 1000)
 
-#define SUGGEST_MAX	32	/* longer tokens get no "did you mean" */
-
 struct line {
 	unsigned int	 no;
 	size_t		 ntok;		/* at most MAXTOK */
@@ -521,65 +519,6 @@ findkey(const struct tok *t)
 }
 
 /*
- * Optimal string alignment distance (Levenshtein plus the swap of two
- * neighbours, so "mdoe" is 1 from "mode"). Both lengths <= SUGGEST_MAX.
- */
-static unsigned int
-editdist(const char *a, size_t n, const char *b, size_t m)
-{
-	unsigned char d[SUGGEST_MAX + 1][SUGGEST_MAX + 1];
-	unsigned int v;
-	size_t i, j;
-
-	for (i = 0; i <= n; i++)
-		d[i][0] = (unsigned char)i;
-	for (j = 0; j <= m; j++)
-		d[0][j] = (unsigned char)j;
-	for (i = 1; i <= n; i++) {
-		for (j = 1; j <= m; j++) {
-			v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-			if (d[i - 1][j] + 1u < v)
-				v = d[i - 1][j] + 1u;
-			if (d[i][j - 1] + 1u < v)
-				v = d[i][j - 1] + 1u;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1u < v)
-				v = d[i - 2][j - 2] + 1u;
-			d[i][j] = (unsigned char)v;
-		}
-	}
-	return d[n][m];
-}
-
-/*
- * The key (or "listener") nearest to an unknown word, when it is close:
- * one edit for names of up to 4 letters, two for longer ones. Ties go to
- * the first in the key table. NULL when nothing is that close.
- */
-static const char *
-suggest(const struct tok *t)
-{
-	const char *best = NULL, *name;
-	unsigned int d, bestd = ~0u, near;
-	size_t i, n;
-
-	if (t->len > SUGGEST_MAX)
-		return NULL;
-	for (i = 0; i <= NKEYS; i++) {
-		name = i < NKEYS ? policy_keys[i].name : "listener";
-		if ((n = strlen(name)) > SUGGEST_MAX)
-			continue;
-		near = n <= 4 ? 1 : 2;
-		d = editdist(t->p, t->len, name, n);
-		if (d <= near && d < bestd) {
-			best = name;
-			bestd = d;
-		}
-	}
-	return best;
-}
-
-/*
  * Open the scratch block: after a bad header (or a misspelt "listener"
  * with a '{'), so that the body's lines are read as a listener's. name
  * may be NULL.
@@ -797,7 +736,7 @@ unknown_key(struct pstate *st, const struct line *ln)
 	char hint[48] = "";
 	int r;
 
-	if ((near = suggest(k)) != NULL)
+	if ((near = policy_suggest(k)) != NULL)
 		(void)snprintf(hint, sizeof(hint), "; did you mean '%s'?",
 		    near);
 	if (st->cur != NULL)

@@ -101,8 +101,8 @@ void	 policy_format_diag(const char *name, const struct gw_diag *d,
  * policy_resolve: the I/O half, run by the privileged parent before any
  * privilege is dropped. Looks up with getpwnam_r/getgrnam_r:
  *	user		-> p->uid, p->gid (its primary group). When no user
- *			was written: as root "uds-gateway"; otherwise the current
- *			euid/egid (no drop). p->user is then filled with the
+ *			was written: as root "uds-gateway"; otherwise the
+ *			current euid/egid (no drop). p->user is then filled with the
  *			name used, when one is known, so that policy_print
  *			shows the effective user. A worker user with uid 0 is
  *			an error when running as root.

@@ -68,6 +68,11 @@ struct unit {
  *				with listener set, a listener name), else 0
  *	policy_path_problem	NULL if t is an acceptable socket path,
  *				else why not
+ *	policy_suggest		the key (or "listener") nearest to the
+ *				unknown word t when it is close: one edit
+ *				for names of up to 4 letters, two for
+ *				longer ones, a swap of neighbours counting
+ *				as one; else NULL
  */
 extern const struct unit policy_dur_units[];	/* ms, s, m, h */
 extern const struct unit policy_size_units[];	/* bytes, K, M, G */
@@ -80,5 +85,6 @@ const char *policy_fmtunit(char *buf, size_t len, uint64_t v,
 	    const struct unit *u);
 int	 policy_goodname(const struct tok *t, int listener);
 const char *policy_path_problem(const struct tok *t);
+const char *policy_suggest(const struct tok *t);
 
 #endif /* UDSGW_POLICY_INT_H */

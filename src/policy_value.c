@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: ISC */
-/* Policy value syntax (PURE): numbers, durations, sizes, names, paths. */
+/*
+ * Policy value syntax (PURE): numbers, durations, sizes, names, paths;
+ * and the key nearest to a misspelt one.
+ */
 #include <stdio.h>
 #include <string.h>
 
 #include "policy.h"
 #include "policy_int.h"
+
+#define SUGGEST_MAX	32	/* longer words get no "did you mean" */
 
 /*
  * The one bounded number converter: decimal digits only (no sign, no
@@ -147,4 +152,59 @@ policy_path_problem(const struct tok *t)
 			return "must not contain a '..' component";
 	}
 	return NULL;
+}
+
+/*
+ * Optimal string alignment distance (Levenshtein plus the swap of two
+ * neighbours, so "mdoe" is 1 from "mode"). Both lengths <= SUGGEST_MAX.
+ */
+static unsigned int
+editdist(const char *a, size_t n, const char *b, size_t m)
+{
+	unsigned char d[SUGGEST_MAX + 1][SUGGEST_MAX + 1];
+	unsigned int v;
+	size_t i, j;
+
+	for (i = 0; i <= n; i++)
+		d[i][0] = (unsigned char)i;
+	for (j = 0; j <= m; j++)
+		d[0][j] = (unsigned char)j;
+	for (i = 1; i <= n; i++) {
+		for (j = 1; j <= m; j++) {
+			v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1u < v)
+				v = d[i - 1][j] + 1u;
+			if (d[i][j - 1] + 1u < v)
+				v = d[i][j - 1] + 1u;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1u < v)
+				v = d[i - 2][j - 2] + 1u;
+			d[i][j] = (unsigned char)v;
+		}
+	}
+	return d[n][m];
+}
+
+/* Ties go to the first in the key table. */
+const char *
+policy_suggest(const struct tok *t)
+{
+	const char *best = NULL, *name;
+	unsigned int d, bestd = ~0u, near;
+	size_t i, n;
+
+	if (t->len > SUGGEST_MAX)
+		return NULL;
+	for (i = 0; i <= NKEYS; i++) {
+		name = i < NKEYS ? policy_keys[i].name : "listener";
+		if ((n = strlen(name)) > SUGGEST_MAX)
+			continue;
+		near = n <= 4 ? 1 : 2;
+		d = editdist(t->p, t->len, name, n);
+		if (d <= near && d < bestd) {
+			best = name;
+			bestd = d;
+		}
+	}
+	return best;
 }

@@ -385,7 +385,8 @@ families_grouped(const char *s, size_t nl)
 			/* A new family: never one seen before. */
 			for (i = 0; i < nfam; i++)
 				if (strcmp(fam[i], name) == 0)
-					fail_msg("family %s twice:\n%s", name, s);
+					fail_msg("family %s twice:\n%s", name,
+					    s);
 			assert_true(nfam < 32);
 			strcpy(fam[nfam++], name);
 			strcpy(cur, name);

@@ -375,7 +375,8 @@ test_recovery(void **state)
 	assert_int_equal(dl->d[0].line, 2);
 	/* Exactly the limit (19 keys, no listener): no "too many". */
 	for (i = 0, o = 0; i < POLICY_MAX_DIAGS - 1; i++)
-		o += (size_t)snprintf(text + o, sizeof(text) - o, "k%zu 1\n", i);
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "k%zu 1\n",
+		    i);
 	assert_int_equal(policy_parse_all("t", (const uint8_t *)text, o, p,
 	    dl), GW_ERR_INVALID);
 	assert_int_equal(dl->n, POLICY_MAX_DIAGS);
@@ -1141,8 +1142,8 @@ test_resolve_all(void **state)
 	}
 	if (getgrnam("uds-gateway-clients") == NULL) {
 		snprintf(want, sizeof(want), "unknown group "
-		    "'uds-gateway-clients' (created by the uds-gateway package; "
-		    "or: groupadd --system uds-gateway-clients)");
+		    "'uds-gateway-clients' (created by the uds-gateway "
+		    "package; or: groupadd --system uds-gateway-clients)");
 		assert_string_equal(dl->d[0].msg, want);
 	}
 	free(p);
