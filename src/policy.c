@@ -702,7 +702,7 @@ check_listener(struct pstate *st)
 static int
 close_block(struct pstate *st, const struct line *ln)
 {
-	unsigned int n0 = (unsigned int)st->dl->n;
+	size_t n0 = st->dl->n;
 	int r = 0;
 
 	if (st->cur == NULL) {
