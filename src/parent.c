@@ -49,6 +49,7 @@ static struct gen		 gens[GEN_MAX];
 static int			 cur = -1;	/* the serving generation */
 static struct wproc		 wp[WPROC_MAX];
 static struct loop_ev		 sig_ev;
+static struct loop_ev		 logq_ev;	/* stderr, while lines wait */
 static int			 stopping;	/* 1 graceful, 2 fast */
 static uint64_t			 stop_deadline;
 static uint64_t			 backoff_ms = BACKOFF_MIN_MS;
@@ -353,16 +354,24 @@ worker_ready(struct wproc *w)
 		check_ready();
 }
 
+/*
+ * A worker's records: each one through log_worker_record(), which
+ * clamps its priority, escapes it and prefixes who sent it. At most
+ * IPC_BATCH a turn, so one chatty worker cannot hold up the loop.
+ */
+#define IPC_BATCH	64
+
 static void
 ipc_event(struct loop_ev *ev, uint32_t events)
 {
 	struct wproc *w = (struct wproc *)((char *)ev -
 	    offsetof(struct wproc, ev));
-	char rec[1200];
+	char rec[1200], who[64];
 	ssize_t n;
+	int i;
 
-	for (;;) {
-		n = recv(ev->fd, rec, sizeof(rec) - 1, MSG_DONTWAIT);
+	for (i = 0; i < IPC_BATCH; i++) {
+		n = recv(ev->fd, rec, sizeof(rec), MSG_DONTWAIT);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n <= 0) {
@@ -372,15 +381,13 @@ ipc_event(struct loop_ev *ev, uint32_t events)
 			ev->fd = -1;
 			return;
 		}
-		rec[n] = '\0';
-		if (rec[0] == WORKER_MSG_READY && n == 1)
+		if (rec[0] == WORKER_MSG_READY && n == 1) {
 			worker_ready(w);
-		else if (rec[0] >= '0' && rec[0] <= '7')
-			log_prio(rec[0] - '0', "worker %ld: %s", (long)w->pid,
-			    rec + 1);
-		else	/* raw text on the worker's stderr, e.g. from glibc */
-			log_prio(LOG_ERR, "worker %ld: %s", (long)w->pid,
-			    rec);
+			continue;
+		}
+		/* Digits: a log record; else raw stderr, e.g. from glibc. */
+		(void)snprintf(who, sizeof(who), "worker %ld", (long)w->pid);
+		log_worker_record(who, rec, (size_t)n);
 	}
 	(void)events;
 }
@@ -691,6 +698,31 @@ signal_event(struct loop_ev *ev, uint32_t events)
 	}
 }
 
+/*
+ * Standard error is watched for room only while log lines wait for it
+ * (log.c queues them); an output epoll refuses (a regular file,
+ * /dev/null) never makes them wait, and is flushed every turn anyway.
+ */
+static void
+logq_update(void)
+{
+	int pending = log_flush();
+
+	if (pending && logq_ev.mask == 0 && logq_ev.fd != -1) {
+		if (loop_add(&ploop, &logq_ev, EPOLLOUT, 0) == -1)
+			logq_ev.fd = -1;
+	} else if (!pending && logq_ev.mask != 0)
+		(void)loop_del(&ploop, &logq_ev);
+}
+
+static void
+logq_event(struct loop_ev *ev, uint32_t events)
+{
+	(void)ev;
+	(void)events;
+	logq_update();
+}
+
 static void
 setup_signals(void)
 {
@@ -763,6 +795,9 @@ parent_run(struct policy *p, const struct parent_opts *o)
 	memset(used, 0, sizeof(used));
 	if (loop_init(&ploop) == -1)
 		fatal("epoll_create1");
+	log_queue_init();
+	logq_ev.cb = logq_event;
+	logq_ev.fd = log_queue_fd();
 	setup_signals();
 	parent_worker_prepare_chroot();
 	if ((first = calloc(1, sizeof(*first))) == NULL)
@@ -777,6 +812,7 @@ parent_run(struct policy *p, const struct parent_opts *o)
 	for (;;) {
 		if (loop_once(&ploop, 100) == -1)
 			fatal("epoll_wait");
+		logq_update();
 		if (stopping) {
 			if (!workers_alive())
 				break;

@@ -255,6 +255,8 @@ log_denial(const struct wlistener *wl, const struct peer *peer, int which,
 {
 	const struct listener_conf *lc = wl->wl_conf;
 
+	if (!log_denial_permit(peer->uid, loop_clock_ms()))
+		return;		/* counted; tick() logs the summary */
 	log_warnx("%s: denied pid %ld uid %lu gid %lu%s%s: %s (%s %.*s:%u)",
 	    lc->name, (long)peer->pid, (unsigned long)peer->uid,
 	    (unsigned long)peer->gid, peer_label[0] ? " label " : "",
@@ -447,6 +449,8 @@ tick(void)
 		return;
 	next = wloop.now_ms + TICK_MS;
 	conn_sweep(wloop.now_ms);
+	log_denial_summaries(wloop.now_ms);
+	(void)log_flush();	/* "dropped N log records", if any */
 	if (draining)
 		return;
 	for (i = 0; i < pol.nlisteners; i++) {
