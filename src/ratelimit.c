@@ -71,10 +71,10 @@ ratelimit_allow(struct ratelimit *rl, uint32_t key, uint64_t now_ms)
 }
 
 static int
-take(struct ratelimit *rl, struct ratelimit_slot *s, int other,
+take(struct ratelimit *rl, struct ratelimit_slot *s, int other, int all,
     uint64_t now, struct ratelimit_summary *out)
 {
-	if (s->suppressed == 0 || !expired(rl, s->sup_since, now))
+	if (s->suppressed == 0 || (!all && !expired(rl, s->sup_since, now)))
 		return 0;
 	out->key = other ? 0 : s->key;
 	out->other = other;
@@ -84,8 +84,8 @@ take(struct ratelimit *rl, struct ratelimit_slot *s, int other,
 	return 1;
 }
 
-int
-ratelimit_summary(struct ratelimit *rl, uint64_t now_ms,
+static int
+next_summary(struct ratelimit *rl, int all, uint64_t now_ms,
     struct ratelimit_summary *out)
 {
 	size_t i;
@@ -93,7 +93,21 @@ ratelimit_summary(struct ratelimit *rl, uint64_t now_ms,
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < RATELIMIT_SLOTS; i++)
 		if (rl->rl_slot[i].used &&
-		    take(rl, &rl->rl_slot[i], 0, now_ms, out))
+		    take(rl, &rl->rl_slot[i], 0, all, now_ms, out))
 			return 1;
-	return take(rl, &rl->rl_other, 1, now_ms, out);
+	return take(rl, &rl->rl_other, 1, all, now_ms, out);
+}
+
+int
+ratelimit_summary(struct ratelimit *rl, uint64_t now_ms,
+    struct ratelimit_summary *out)
+{
+	return next_summary(rl, 0, now_ms, out);
+}
+
+int
+ratelimit_flush(struct ratelimit *rl, uint64_t now_ms,
+    struct ratelimit_summary *out)
+{
+	return next_summary(rl, 1, now_ms, out);
 }

@@ -57,4 +57,11 @@ int	 ratelimit_allow(struct ratelimit *, uint32_t key, uint64_t now_ms);
 int	 ratelimit_summary(struct ratelimit *, uint64_t now_ms,
 	    struct ratelimit_summary *out);
 
+/*
+ * ratelimit_flush: as ratelimit_summary, but every pending count is due,
+ * however recent (for the last words of a process that exits).
+ */
+int	 ratelimit_flush(struct ratelimit *, uint64_t now_ms,
+	    struct ratelimit_summary *out);
+
 #endif /* UDSGW_RATELIMIT_H */

@@ -134,6 +134,28 @@ test_pending_kept(void **state)
 	assert_int_equal(s.count, 1);
 }
 
+/* At exit, every pending count is summarised, however recent. */
+static void
+test_flush(void **state)
+{
+	struct ratelimit rl;
+	struct ratelimit_summary s;
+	int i;
+
+	(void)state;
+	ratelimit_init(&rl, BURST, WIN);
+	for (i = 0; i < 9; i++)
+		(void)ratelimit_allow(&rl, 42, 100);
+	(void)ratelimit_allow(&rl, 43, 100);
+	assert_int_equal(ratelimit_summary(&rl, 200, &s), 0);
+	assert_int_equal(ratelimit_flush(&rl, 200, &s), 1);
+	assert_int_equal(s.key, 42);
+	assert_int_equal(s.count, 9 - BURST);
+	assert_int_equal(s.span_ms, 100);
+	/* 43 had nothing suppressed: nothing more. */
+	assert_int_equal(ratelimit_flush(&rl, 200, &s), 0);
+}
+
 /* Saturating count, no overflow; a zero window is taken as 1 ms. */
 static void
 test_edges(void **state)
@@ -171,6 +193,7 @@ main(void)
 		cmocka_unit_test(test_new_window),
 		cmocka_unit_test(test_table_full),
 		cmocka_unit_test(test_pending_kept),
+		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_edges),
 	};
 
