@@ -435,25 +435,15 @@ log_queue_fd(void)
 	return lq_fd;
 }
 
-int
-log_denial_permit(unsigned long uid, uint64_t now_ms)
-{
-	if (!denial_rl_init) {
-		ratelimit_init(&denial_rl, LOG_DENIAL_BURST,
-		    LOG_DENIAL_WINDOW_MS);
-		denial_rl_init = 1;
-	}
-	return ratelimit_allow(&denial_rl, (uint32_t)uid, now_ms);
-}
-
-void
-log_denial_summaries(uint64_t now_ms)
+static void
+denial_summaries(int all, uint64_t now_ms)
 {
 	struct ratelimit_summary s;
 
 	if (!denial_rl_init)
 		return;
-	while (ratelimit_summary(&denial_rl, now_ms, &s))
+	while (all ? ratelimit_flush(&denial_rl, now_ms, &s) :
+	    ratelimit_summary(&denial_rl, now_ms, &s))
 		if (s.other)
 			log_warnx("other uids: %llu denials suppressed in the "
 			    "last %llus", (unsigned long long)s.count,
@@ -463,6 +453,36 @@ log_denial_summaries(uint64_t now_ms)
 			    "last %llus", (unsigned long)s.key,
 			    (unsigned long long)s.count,
 			    (unsigned long long)(s.span_ms + 999) / 1000);
+}
+
+void
+log_denial_summaries(uint64_t now_ms)
+{
+	denial_summaries(0, now_ms);
+}
+
+/* A worker that exits (drain, reload) still says what it suppressed. */
+static void
+denial_summaries_at_exit(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
+		denial_summaries(1, (uint64_t)ts.tv_sec * 1000 +
+		    (uint64_t)ts.tv_nsec / 1000000);
+}
+
+int
+log_denial_permit(unsigned long uid, uint64_t now_ms)
+{
+	if (!denial_rl_init) {
+		ratelimit_init(&denial_rl, LOG_DENIAL_BURST,
+		    LOG_DENIAL_WINDOW_MS);
+		denial_rl_init = 1;
+		if (atexit(denial_summaries_at_exit) != 0)
+			log_warnx("log: atexit");
+	}
+	return ratelimit_allow(&denial_rl, (uint32_t)uid, now_ms);
 }
 
 void

@@ -357,20 +357,21 @@ worker_ready(struct wproc *w)
 /*
  * A worker's records: each one through log_worker_record(), which
  * clamps its priority, escapes it and prefixes who sent it. At most
- * IPC_BATCH a turn, so one chatty worker cannot hold up the loop.
+ * IPC_BATCH a turn, so one chatty worker cannot hold up the loop. gone:
+ * the worker has been reaped, read its last words only (a "ready" then
+ * is not believed: its /proc status is gone).
  */
 #define IPC_BATCH	64
 
 static void
-ipc_event(struct loop_ev *ev, uint32_t events)
+ipc_read(struct wproc *w, int gone)
 {
-	struct wproc *w = (struct wproc *)((char *)ev -
-	    offsetof(struct wproc, ev));
-	char rec[1200], who[64];
+	struct loop_ev *ev = &w->ev;
+	char rec[1200], who[32 + POLICY_NAME_MAX];
 	ssize_t n;
 	int i;
 
-	for (i = 0; i < IPC_BATCH; i++) {
+	for (i = 0; i < IPC_BATCH && ev->fd != -1; i++) {
 		n = recv(ev->fd, rec, sizeof(rec), MSG_DONTWAIT);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return;
@@ -382,14 +383,23 @@ ipc_event(struct loop_ev *ev, uint32_t events)
 			return;
 		}
 		if (rec[0] == WORKER_MSG_READY && n == 1) {
-			worker_ready(w);
+			if (!gone)
+				worker_ready(w);
 			continue;
 		}
 		/* Digits: a log record; else raw stderr, e.g. from glibc. */
-		(void)snprintf(who, sizeof(who), "worker %ld", (long)w->pid);
+		(void)snprintf(who, sizeof(who), "worker %s#%zu pid %ld",
+		    wname(w), w->slot, (long)w->pid);
 		log_worker_record(who, rec, (size_t)n);
 	}
+}
+
+static void
+ipc_event(struct loop_ev *ev, uint32_t events)
+{
 	(void)events;
+	ipc_read((struct wproc *)((char *)ev - offsetof(struct wproc, ev)),
+	    0);
 }
 
 static void
@@ -453,6 +463,7 @@ reap(void)
 			continue;
 		}
 		gi = w->gen;
+		ipc_read(w, 1);		/* its last words before its death */
 		describe_death(pid, status, w->ready, stopping || gi != cur);
 		wproc_release(w);
 		if (stopping)

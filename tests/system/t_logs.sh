@@ -148,4 +148,17 @@ check "logs: no line starts with a forged priority or tag" \
     sh -c "! grep -qE '^(<[0-2]>|<[0-9]>uds-gateway\[1\]|uds-gateway\[1\])' '$LOGB'"
 check "logs: every line carries a priority prefix" \
     sh -c "! grep -qvE '^<[0-7]>' '$LOGB'"
+# 30 more denials, then a stop well inside the 10 s window: each worker
+# logs at most 5, and says what it suppressed as it exits. With a file
+# as the output nothing is dropped, so the lines and the summaries
+# account for all 31.
+$AS_DENIED $PY "$T/flood.py" "$T/b.sock" 30 deny >/dev/null
 stop_gw
+check "logs: clean stop (b)" test "$GW_STATUS" -eq 0
+nd=$(grep -c "denied pid [0-9]* uid $DENIED " "$LOGB")
+ns=$(sed -n "s/.*uid $DENIED: \([0-9]*\) denials suppressed.*/\1/p" "$LOGB" |
+    awk '{ s += $1 } END { print s + 0 }')
+check "logs: at exit, 31 denials = $nd lines + $ns summarised" \
+    test "$nd" -le 10 -a $((nd + ns)) -eq 31
+check "logs: the summaries are worker records at WARNING" \
+    grep -qE "^<4>worker a#[01] pid [0-9]+: uid $DENIED: [0-9]+ denials suppressed in the last [0-9]+s$" "$LOGB"
