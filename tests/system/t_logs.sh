@@ -8,6 +8,8 @@
 # (b) A worker record with a newline (the policy file's path, quoted in
 #     every denial line, has one) comes out as one escaped line, and the
 #     journal priority prefix of a worker record is the worker's.
+# (c) As under systemd: standard error is a stream socket (the journal's
+#     is one) that nobody reads for a while.
 . "$(dirname "$0")/lib.sh"
 
 DENIED=4242
@@ -162,3 +164,58 @@ check "logs: at exit, 31 denials = $nd lines + $ns summarised" \
     test "$nd" -le 10 -a $((nd + ns)) -eq 31
 check "logs: the summaries are worker records at WARNING" \
     grep -qE "^<4>worker a#[01] pid [0-9]+: uid $DENIED: [0-9]+ denials suppressed in the last [0-9]+s$" "$LOGB"
+
+# --- (c) standard error is a socket nobody reads -------------------------
+sed "s|$T/a.sock|$T/c.sock|" "$T/p.policy" >"$T/c.policy"
+cat >"$T/sock.py" <<'EOP'
+import os, signal, socket, subprocess, sys, time
+gw, pol, sock, py, flood = sys.argv[1:6]
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+st = os.fstat(a.fileno())
+env = dict(os.environ, JOURNAL_STREAM="%d:%d" % (st.st_dev, st.st_ino))
+p = subprocess.Popen([gw, "-d", "-f", pol], stderr=a.fileno(), env=env)
+a.close()
+with open(sys.argv[6], "w") as f:
+    f.write("%d\n" % p.pid)
+log = b""
+b.settimeout(0.2)
+def read_for(secs, until):
+    global log
+    end = time.monotonic() + secs
+    while time.monotonic() < end and until not in log:
+        try:
+            d = b.recv(65536)
+        except socket.timeout:
+            continue
+        if not d:
+            break
+        log += d
+try:
+    read_for(10, b"ready:")
+    print(("ok" if b"ready:" in log else "not ok") +
+          " - logs (c): ready, stderr a socket with JOURNAL_STREAM", flush=True)
+    # Not reading now: 4000 allowed requests, each a debug line.
+    r = subprocess.run([py, flood, sock, "4000", "get"], capture_output=True,
+                       text=True).stdout.strip()
+    print("# " + r.replace("\n", " "), flush=True)
+    print(("ok" if r.endswith("sent=4000 ok=4000") else "not ok") +
+          " - logs (c): 4000 allowed requests served, socket not read",
+          flush=True)
+    read_for(20, b"log lines dropped")
+    print(("ok" if b"<4>" in log and b"log lines dropped: the log output "
+           b"was not taking them" in log else "not ok") +
+          " - logs (c): the parent reports the lines it dropped", flush=True)
+finally:
+    p.send_signal(signal.SIGTERM)
+    read_for(10, b"<6>stopped")
+    try:
+        p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    print(("ok" if b"<6>stopped\n" in log else "not ok") +
+          " - logs (c): stopped, last line written", flush=True)
+EOP
+# The daemon is the script's child: killed by the script, or by us.
+trap 'kill -KILL $(cat "$T/c.pid" 2>/dev/null) 2>/dev/null; cleanup' EXIT
+$PY "$T/sock.py" "$BIN" "$T/c.policy" "$T/c.sock" "$PY" "$T/flood.py" "$T/c.pid"
