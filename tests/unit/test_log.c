@@ -18,6 +18,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "log.h"
 
@@ -223,6 +224,49 @@ test_worker_record(void **state)
 }
 
 /*
+ * Worker side: the parent does not read its socket. Logging returns at
+ * once, records that find no room are counted, and the count reaches
+ * the parent first once there is room.
+ */
+static void
+test_ipc_drops(void **state)
+{
+	char rec[1200], want[96];
+	int sv[2], sz = 4096, i, got = 0;
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz,
+	    sizeof(sz)), 0);
+	log_init("gw", LOG_INFO);
+	log_set_sink(LOG_SINK_IPC, sv[0]);
+	alarm(30);	/* a blocked send would hang here: fail instead */
+	for (i = 0; i < 2000; i++)
+		log_info("record %d", i);
+	alarm(0);
+	while ((n = recv(sv[1], rec, sizeof(rec), MSG_DONTWAIT)) > 0) {
+		assert_int_equal(rec[0], '0' + LOG_INFO);
+		got++;
+	}
+	assert_true(got > 0 && got < 2000);
+	assert_int_equal(log_flush(), 0);
+	n = recv(sv[1], rec, sizeof(rec) - 1, MSG_DONTWAIT);
+	assert_true(n > 0);
+	rec[n] = '\0';
+	(void)snprintf(want, sizeof(want), "%cdropped %d log records: the "
+	    "parent was not reading", '0' + LOG_WARNING, 2000 - got);
+	assert_string_equal(rec, want);
+	log_info("after");
+	n = recv(sv[1], rec, sizeof(rec) - 1, MSG_DONTWAIT);
+	assert_int_equal(n, 6);
+	assert_memory_equal(rec, "6after", 6);
+	log_set_sink(LOG_SINK_STDERR, 2);
+	assert_int_equal(close(sv[0]), 0);
+	assert_int_equal(close(sv[1]), 0);
+}
+
+/*
  * A reader that does not read: logging returns at once, lines beyond
  * the queue are dropped and counted, a warning still finds room after a
  * flood of info lines, and the count is written once the queue drains.
@@ -277,6 +321,7 @@ main(void)
 		cmocka_unit_test(test_format_forged),
 		cmocka_unit_test(test_format_truncated),
 		cmocka_unit_test(test_worker_record),
+		cmocka_unit_test(test_ipc_drops),
 		cmocka_unit_test(test_queue_stalled_reader),	/* last */
 	};
 
