@@ -113,17 +113,24 @@ schedule_restart(struct wproc *w, int failed_start)
 {
 	struct gen *g = &gens[w->gen];
 	struct glistener *gl = &g->g_l[w->lidx];
+	size_t i;
 
 	if (failed_start && ++gl->gl_failures >= START_FAIL_BUDGET) {
 		if (!g->g_ready)
+			fatalx("workers failed to start %d times in a row; "
+			    "giving up", gl->gl_failures);
+		gl->gl_given_up = 1;
+		w->respawn_at = 0;
+		for (i = 0; i < g->g_pol->nlisteners; i++)
+			if (!g->g_l[i].gl_given_up)
+				break;
+		if (i == g->g_pol->nlisteners)	/* nothing left to serve */
 			fatalx("workers failed to start %d times in a row; "
 			    "giving up", gl->gl_failures);
 		log_prio(LOG_CRIT, "listener %s: workers failed to start %d "
 		    "times in a row; giving up on this listener, which no "
 		    "longer serves (the others do; reload to try again)",
 		    wname(w), gl->gl_failures);
-		gl->gl_given_up = 1;
-		w->respawn_at = 0;
 		return;
 	}
 	/* Listening sockets stay open here: peers wait meanwhile. */

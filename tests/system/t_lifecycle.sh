@@ -89,17 +89,24 @@ check "SIGTERM: drain logged" grep -q 'stopping: draining' "$GW_LOG"
 # after start (the workers enter it through the parent's descriptor, so
 # replacing the directory at the path would change nothing: the mode
 # of that very inode is what they check), so every new worker fails in
-# privdrop. Restored afterwards.
-CH=/run/uds-gateway/empty
-restore_chroot() { chmod 0555 "$CH"; }
-trap 'restore_chroot; cleanup' EXIT
-start_gw "$T/p.policy" || { notok "budget: daemon start"; exit 1; }
+# privdrop. The daemon runs in a mount namespace of its own with a
+# private /run/uds-gateway, so that neither a gateway running on this
+# host nor another test ever sees that directory change.
+GW_LOG=$T/gw.budget.log
+unshare -m --propagation private sh -c 'mount -t tmpfs -o mode=0755 tmpfs /run/uds-gateway && exec "$0" -f "$1"' \
+    "$BIN" "$T/p.policy" 2>"$GW_LOG" &
+GW_PID=$!; STARTED_PIDS="$STARTED_PIDS $GW_PID"
+if ! wait_for 10 grep -qs 'ready:' "$GW_LOG"; then
+	sed 's/^/#   /' "$GW_LOG"; notok "budget: daemon start"; exit 1
+fi
+CH=/proc/$GW_PID/root/run/uds-gateway/empty	# its own, not the host's
+check "budget: the daemon's chroot is private ($(stat -c %i "$CH") != $(stat -c %i /run/uds-gateway/empty 2>/dev/null))" \
+    [ "$(stat -c %i "$CH")" != "$(stat -c %i /run/uds-gateway/empty 2>/dev/null)" ]
 if chmod 0777 "$CH"; then
 	kill -KILL $(workers_of "$GW_PID")
 	n=200; while kill -0 "$GW_PID" 2>/dev/null && [ $n -gt 0 ]; do
 		sleep 0.05; n=$((n - 1)); done
 	wait "$GW_PID" 2>/dev/null; st=$?
-	restore_chroot
 	check "budget: daemon exits non-zero ($st)" [ "$st" -ne 0 -a "$st" -ne 78 ]
 	check "budget: clear message" grep -q 'workers failed to start 5 times in a row; giving up' "$GW_LOG"
 	check "budget: start-up deaths logged" grep -q 'exited with status 1 during start-up' "$GW_LOG"
