@@ -116,6 +116,18 @@ conn_read_pause(struct conn *c, int pause)
 		c->c_flags &= ~CONN_READ_OFF;
 }
 
+int
+conn_drain_more(const struct conn *c, size_t held)
+{
+	uint64_t end;
+
+	if ((c->c_flags & CONN_DRAINING) == 0)
+		return 1;
+	/* Stream offset just after the request being answered. */
+	end = c->c_rbytes - buf_len(&c->c_in) + held;
+	return c->c_drain_mark > end;
+}
+
 /* Write what we can; -1 if the peer is gone. */
 static int
 conn_flush(struct conn *c)
@@ -168,6 +180,7 @@ conn_read(struct conn *c)
 		c->c_flags |= CONN_EOF;
 	else {
 		buf_commit(&c->c_in, (size_t)n);
+		c->c_rbytes += (uint64_t)n;
 		metrics_bytes_in(c->c_l->wl_idx, (uint64_t)n);
 	}
 	if (c->c_l->wl_svc->input(c) == -1)
@@ -364,6 +377,10 @@ conn_sweep(uint64_t now)
 	}
 }
 
+/*
+ * The worker is stopping: tell every connection. None is closed here;
+ * each service decides when its peer can see the end (see conn.h).
+ */
 void
 conn_drain_all(void)
 {
@@ -374,6 +391,7 @@ conn_drain_all(void)
 		if (c->c_flags & CONN_DRAINING)
 			continue;
 		c->c_flags |= CONN_DRAINING;
+		c->c_drain_mark = c->c_rbytes;
 		c->c_l->wl_svc->drain(c);
 		if (buf_len(&c->c_out) > 0 && conn_flush(c) == -1) {
 			conn_close(c);

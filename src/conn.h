@@ -23,7 +23,12 @@ struct wlistener;
  *        the connection CONN_CLOSING.
  * input: c_in holds new bytes, or CONN_EOF is set. Consume from c_in,
  *        append to c_out. Return 0, or -1 to close at once.
- * drain: the worker is stopping; finish what is in flight, then close.
+ * drain: the worker is stopping (CONN_DRAINING is set). Nothing may be
+ *        lost: a request in flight, or one the peer sends before it can
+ *        know, is still answered; the service closes where its protocol
+ *        lets the peer see the end (HTTP: after an answer that says
+ *        "Connection: close"), or leaves the connection to the peer's
+ *        own close and shutdown_timeout.
  * close: release service state (c_svc).
  */
 struct service {
@@ -72,6 +77,8 @@ struct conn {
 	gid_t			 c_gid;
 	uint32_t		 c_flags;
 	uint32_t		 c_linger;	/* bytes discarded while lingering */
+	uint64_t		 c_rbytes;	/* bytes read from the peer, total */
+	uint64_t		 c_drain_mark;	/* c_rbytes when the drain began */
 	void			*c_svc;		/* service state */
 };
 
@@ -81,6 +88,13 @@ void	 conn_timeout(struct conn *, uint32_t ms);
 int	 conn_write(struct conn *, const void *, size_t);
 /* Stop or resume reading from the peer (service-level back-pressure). */
 void	 conn_read_pause(struct conn *, int pause);
+/*
+ * While draining: 1 if bytes read before the drain began lie beyond the
+ * first `held` bytes of c_in (the end of the request being answered),
+ * that is, a pipelined request already read is still to be answered;
+ * 0 if the answer being made is the last. 1 when not draining.
+ */
+int	 conn_drain_more(const struct conn *, size_t held);
 
 
 /* Worker side: the connection table. */

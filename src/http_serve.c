@@ -331,6 +331,9 @@ finish(struct conn *c, struct hs *hs)
 {
 	int r;
 
+	/* The body is consumed: is this the last answer of a drain? */
+	if (!conn_drain_more(c, 0))
+		hs->keep_alive = 0;
 	switch (hs->route) {
 	case R_ECHO:
 		r = respond(c, 200, "application/octet-stream", NULL,
@@ -393,15 +396,21 @@ check_token(struct conn *c, const struct http_request *req)
 	return -1;
 }
 
-/* A complete head: answer now, or set up the body states. */
+/*
+ * A complete head (head_len bytes, still at the front of c_in): answer
+ * now, or set up the body states. While draining, the answer keeps the
+ * connection only for a pipelined request read before the drain began
+ * (conn_drain_more); finish() asks again once a body has been read.
+ */
 static int
 on_head(struct conn *c, struct hs *hs, const struct http_request *req,
-    const struct http_limits *lim)
+    const struct http_limits *lim, size_t head_len)
 {
 	int has_body = req->chunked || (req->has_content_length &&
 	    req->content_length > 0);
 
-	hs->keep_alive = req->keep_alive && !(c->c_flags & CONN_DRAINING);
+	hs->keep_alive = req->keep_alive &&
+	    conn_drain_more(c, has_body ? 0 : head_len);
 	hs->head_method = req->method_id == HTTP_M_HEAD;
 	hs->allow = "GET, HEAD";
 	if (check_token(c, req) == -1)
@@ -554,17 +563,13 @@ http_input(struct conn *c)
 			return respond_error(c, http_error_status(r), NULL, 0);
 		}
 		hs->in_head = 0;
-		if (on_head(c, hs, &req, &lim) == -1)
+		if (on_head(c, hs, &req, &lim, (size_t)r) == -1)
 			return -1;
 		buf_consume(&c->c_in, (size_t)r);
 	}
 	if (hs->state == HS_HEAD && !hs->in_head &&
-	    (c->c_flags & CONN_CLOSING) == 0) {
-		if (c->c_flags & CONN_DRAINING)
-			c->c_flags |= CONN_CLOSING;	/* idle: done */
-		else
-			conn_timeout(c, c->c_l->wl_conf->lim.idle_timeout_ms);
-	}
+	    (c->c_flags & CONN_CLOSING) == 0)
+		conn_timeout(c, c->c_l->wl_conf->lim.idle_timeout_ms);
 	return 0;
 }
 
@@ -586,15 +591,21 @@ http_deny(struct conn *c)
 	(void)respond_error(c, 403, NULL, 0);
 }
 
+/*
+ * Drain (HAProxy's idle-close-on-response): nothing is closed here. An
+ * idle keep-alive connection is not closed under the client, which may
+ * have a request on its way that we would lose; it is kept and read,
+ * its next request is answered with "Connection: close" and it closes
+ * after that answer (lingering). A request in progress is finished the
+ * same way, and pipelined requests already read are all answered, the
+ * last with "close" (see on_head). A connection still idle when
+ * shutdown_timeout expires is closed by the worker's exit: only there
+ * can a request in flight meet a close.
+ */
 static void
 http_drain(struct conn *c)
 {
-	struct hs *hs = c->c_svc;
-
-	/* Idle keep-alive connections go now; busy ones after the reply. */
-	if (hs == NULL || (hs->state == HS_HEAD && !hs->in_head &&
-	    buf_len(&c->c_in) == 0))
-		c->c_flags |= CONN_CLOSING;
+	(void)c;
 }
 
 static void

@@ -681,6 +681,8 @@ begin_stop(int how)
 	} else {
 		log_info("stopping: draining connections (up to %u ms)",
 		    gens[cur].g_pol->shutdown_timeout_ms);
+		/* First: then the workers' last accept empties the queue. */
+		parent_sock_refuse_new();
 		gen_signal(-1, SIGTERM);
 		stop_deadline = ploop.now_ms +
 		    gens[cur].g_pol->shutdown_timeout_ms + 1000;

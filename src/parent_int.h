@@ -68,6 +68,13 @@ void	 parent_sock_unref(int k, int unlink_path);
 
 /* parent_sock_fd: the listening descriptor of socket k. */
 int	 parent_sock_fd(int k);
+/*
+ * parent_sock_refuse_new: at stop, shut the read side of every socket we
+ * made: a connect() from then on fails (ECONNREFUSED) instead of waiting
+ * in a backlog nobody will accept; what is queued is still accepted.
+ * Sockets from systemd are left alone (their queue is the next start's).
+ */
+void	 parent_sock_refuse_new(void);
 
 /*
  * parent_sock_activation_init: read and unset the LISTEN_* variables

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* The monitor's listening sockets: shared by generations, made or inherited. */
+#include <sys/socket.h>
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,17 @@ int
 parent_sock_fd(int k)
 {
 	return socks[k].ls.s_fd;
+}
+
+void
+parent_sock_refuse_new(void)
+{
+	int k;
+
+	for (k = 0; k < SOCK_MAX; k++)
+		if (socks[k].refs > 0 && !socks[k].ls.s_inherited &&
+		    shutdown(socks[k].ls.s_fd, SHUT_RD) == -1)
+			log_warn("shutdown %s", socks[k].ls.s_path);
 }
 
 /* The socket now serving path (a replaced one has lost its lock). */

@@ -35,7 +35,6 @@
 
 #define ACCEPT_BATCH	32
 #define TICK_MS		250
-#define DRAIN_GRACE_MS	100	/* accepted peers get their request read */
 #define DRAIN_ACCEPT_ROUNDS 64	/* of ACCEPT_BATCH, at drain start */
 
 static struct policy		 pol;	/* with our listener only */
@@ -45,7 +44,6 @@ static struct loop_ev		 ipc_ev;
 static volatile sig_atomic_t	 stop_requested;
 static int			 draining;
 static uint64_t			 drain_deadline;
-static uint64_t			 drain_conns_at; /* 0: conns told */
 static uint64_t			 accept_resume;	/* after EMFILE */
 static int			 accept_empty;	/* accept4 said EAGAIN */
 static gid_t			 groups_small[64];
@@ -366,10 +364,11 @@ listener_event(struct loop_ev *ev, uint32_t events)
 		fd = accept4(ev->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
 			metrics_conn_release(wl->wl_idx);
-			if (errno == EAGAIN)
+			/* EINVAL: shut down by the parent at stop, empty */
+			if (errno == EAGAIN || errno == EINVAL)
 				accept_empty = 1;
 			if (errno == EAGAIN || errno == EINTR ||
-			    errno == ECONNABORTED)
+			    errno == ECONNABORTED || errno == EINVAL)
 				return;
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
@@ -400,10 +399,11 @@ ipc_event(struct loop_ev *ev, uint32_t events)
 /*
  * Stop accepting. First take what is already queued on each listener:
  * after a reload renamed a new socket over this one nobody else will,
- * and a peer left in its backlog would be reset. The connections are
- * told to drain a little later (start of the loop), so that a peer
- * accepted just now has its request read instead of being closed as
- * idle.
+ * and a peer left in its backlog would be reset (at stop the parent has
+ * shut the socket down first, so nothing new can join the queue). Then
+ * tell every connection: none is closed for being idle (see
+ * http_drain); the worker exits when the last one has closed, or at
+ * shutdown_timeout.
  */
 static void
 start_drain(void)
@@ -413,8 +413,6 @@ start_drain(void)
 
 	draining = 1;
 	drain_deadline = wloop.now_ms + pol.shutdown_timeout_ms;
-	drain_conns_at = wloop.now_ms + (pol.shutdown_timeout_ms / 2 <
-	    DRAIN_GRACE_MS ? pol.shutdown_timeout_ms / 2 : DRAIN_GRACE_MS);
 	for (i = 0; i < pol.nlisteners; i++) {
 		struct wlistener *wl = &wls[i];
 
@@ -436,6 +434,20 @@ start_drain(void)
 		(void)close(wl->wl_ev.fd);
 		wl->wl_closed = 1;
 	}
+	log_debug("draining: %zu connection%s open, up to %u ms",
+	    conn_count(), conn_count() == 1 ? "" : "s",
+	    pol.shutdown_timeout_ms);
+	conn_drain_all();
+}
+
+/* shutdown_timeout: what is still open now is cut, and said so. */
+static void
+drain_expired(void)
+{
+	if (conn_count() > 0)
+		log_info("shutdown_timeout: closing %zu connection%s still "
+		    "open", conn_count(), conn_count() == 1 ? "" : "s");
+	exit(0);
 }
 
 static void
@@ -577,16 +589,13 @@ worker_main(int idx, int flags)
 	for (;;) {
 		if (stop_requested && !draining)
 			start_drain();
-		if (draining && drain_conns_at != 0 &&
-		    wloop.now_ms >= drain_conns_at) {
-			drain_conns_at = 0;
-			conn_drain_all();
-		}
-		if (draining && ((drain_conns_at == 0 && conn_count() == 0) ||
-		    wloop.now_ms >= drain_deadline))
+		if (draining && conn_count() == 0)
 			exit(0);
-		if (loop_once(&wloop, draining && drain_conns_at != 0 ?
-		    10 : TICK_MS) == -1)
+		if (draining && wloop.now_ms >= drain_deadline)
+			drain_expired();
+		if (loop_once(&wloop, !draining ? TICK_MS :
+		    drain_deadline - wloop.now_ms < TICK_MS ?
+		    (int)(drain_deadline - wloop.now_ms) : TICK_MS) == -1)
 			fatal("epoll_wait");
 		tick();
 	}
