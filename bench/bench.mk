@@ -5,7 +5,7 @@
 #                  results in bench/results/. Knobs: REPS, DUR, WARM, IDLE_N.
 LOADGEN_CFLAGS	= -std=gnu11 -O2 -Wall -Wextra -Werror
 
-.PHONY: bench loadgen
+.PHONY: bench bench-reload loadgen
 
 $(B)/loadgen: bench/loadgen.c bench/bench.mk | $(B)
 	$(CC) $(LOADGEN_CFLAGS) $(CFLAGS) -o $@ bench/loadgen.c -lpthread $(LDFLAGS)
@@ -17,3 +17,11 @@ bench:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all loadgen
 	B=$(B) bash bench/run.sh
+
+# Requests lost across two SIGHUPs under load, uds-gateway vs nginx
+# (bench/reload.sh; results in bench/results/reload.md). Knobs: REPS, DUR.
+bench-reload:
+	@sh scripts/deps.sh build
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all loadgen
+	B=$(B) bash bench/reload.sh

@@ -376,6 +376,25 @@ http_done(struct thr *t, struct conn *c, uint64_t now)
 		if (c->status < 200 || c->status > 299)
 			t->non2xx++;
 		h_add(&t->h, now - t0);
+		if (now - t0 >= (uint64_t)(stall_s * 1e9))
+			t->stalls++;	/* answered, but after a stall */
+	}
+}
+
+/* At the end: a request still unanswered after -S seconds is a stall. */
+static void
+http_count_stuck(struct thr *t, uint64_t now)
+{
+	int i;
+
+	for (i = 0; i < t->n; i++) {
+		struct conn *c = &t->c[i];
+
+		uint64_t t0 = c->ts[c->ts_tail % (unsigned)depth];
+
+		if (c->fd != -1 && c->inflight > 0 && now > t0 &&
+		    now - t0 >= (uint64_t)(stall_s * 1e9))
+			t->stalls++;
 	}
 }
 
@@ -950,8 +969,11 @@ main(int argc, char **argv)
 	atomic_store(&phase, PH_DONE);
 	t1 = now_ns();
 	c1 = cpu_s();
-	for (i = 0; i < nthreads; i++)
+	for (i = 0; i < nthreads; i++) {
 		pthread_join(thrs[i].tid, NULL);
+		if (mode == M_HTTP)
+			http_count_stuck(&thrs[i], now_ns());
+	}
 
 	memset(&h, 0, sizeof(h));
 	for (i = 0; i < nthreads; i++) {
@@ -979,10 +1001,11 @@ main(int argc, char **argv)
 		    (double)h.max / 1000.0);
 		printf("RESULT mode=http target=%s conns=%d depth=%d threads=%d "
 		    "secs=%.3f requests=%" PRIu64 " rps=%.0f errors=%" PRIu64
-		    " non2xx=%" PRIu64 " reconnects=%" PRIu64 " p50_us=%.1f "
+		    " non2xx=%" PRIu64 " reconnects=%" PRIu64 " stalls=%" PRIu64
+		    " p50_us=%.1f "
 		    "p90_us=%.1f p99_us=%.1f max_us=%.1f cpu=%.2f\n", target,
 		    nconns, depth, nthreads, secs, done, (double)done / secs,
-		    errors, non2xx, reconnects, h_pct_us(&h, 50),
+		    errors, non2xx, reconnects, stalls, h_pct_us(&h, 50),
 		    h_pct_us(&h, 90), h_pct_us(&h, 99), (double)h.max / 1000.0,
 		    (c1 - c0) / secs);
 		break;
