@@ -39,7 +39,9 @@ refused "sticky group-writable directory" "$T/gsticky/a.sock" \
 setpriv --reuid="$U" --regid="$U" --clear-groups \
     flock -n "$T/sticky/a.sock.lock" sleep 60 &
 HOLDER=$!; STARTED_PIDS="$STARTED_PIDS $HOLDER"
-check "squatter holds a.sock.lock" wait_for 5 sh -c "! flock -n '$T/sticky/a.sock.lock' true"
+# Probe without creating the file (a probe that created and briefly
+# locked it first would make the squatter's own flock -n fail).
+check "squatter holds a.sock.lock" wait_for 5 sh -c "exec 9<'$T/sticky/a.sock.lock' && ! flock -n 9"
 one_listener "$T/s.policy" "$T/sticky/a.sock"
 timeout 20 "$BIN" -f "$T/s.policy" 2>"$T/s.log"
 check "squatted sticky directory: the error names the directory, not the lock" \
