@@ -599,6 +599,13 @@ else
 fi
 ino=$(ct stat -c %i /run/uds-gateway/http.sock 2>/dev/null)
 check "socket activation: curl /healthz answers ok" healthz
+# The first answer can come from the http listener's first worker,
+# before every listener's workers are ready and READY=1 is sent: give
+# the start-up its time (bounded), as systemctl start would.
+n=100
+while [ $n -gt 0 ] && [ "$(prop uds-gateway.service ActiveState)" = activating ]; do
+	sleep 0.1; n=$((n - 1))
+done
 state="$(prop uds-gateway.service ActiveState)/$(prop uds-gateway.service SubState)"
 check "socket activation: the service is now $state, http.sock still systemd's (inode $ino)" \
     test "$state" = active/running -a -n "$ino" -a \
