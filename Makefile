@@ -39,6 +39,7 @@ ALL_LDFLAGS	= -pie -Wl,-z,relro -Wl,-z,now $(SAN) $(LDFLAGS)
 # policy_resolve (NSS) for the policy tests and notify and log, whose
 # address parser is pure but which also send.
 PURE_NAMES	= buf compat http http_chunked policy policy_value policy_print \
+		  policy_upstream \
 		  policy_resolve token access metrics activation notify log \
 		  ratelimit
 PURE_SRCS	= $(filter $(addprefix src/,$(addsuffix .c,$(PURE_NAMES))), \

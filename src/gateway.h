@@ -31,11 +31,25 @@ const char	*gw_strerror(int);
 #define POLICY_MAX_TOKENS	8
 #define POLICY_TOKEN_LEN	32	/* SHA-256 digest */
 #define POLICY_MAX_WORKERS	64
+#define POLICY_MAX_UPSTREAMS	16
+#define POLICY_MAX_UPGROUPS	16	/* supplementary groups of one */
 
 enum gw_service {
 	SVC_NONE = 0,
 	SVC_ECHO,
 	SVC_HTTP,
+	SVC_FORWARD,
+};
+
+enum upstream_kind {
+	UP_NONE = 0,
+	UP_UNIX,		/* a filesystem socket path */
+	UP_TCP,			/* a numeric IPv4 or IPv6 address and port */
+};
+
+enum proxy_protocol {
+	PROXY_NONE = 0,
+	PROXY_V2,		/* HAProxy PROXY protocol version 2 */
 };
 
 enum rule_kind {
@@ -100,6 +114,36 @@ struct listener_conf {
 	uid_t		 wuid;			/* resolved worker user */
 	gid_t		 wgid;			/* and its primary group */
 	uint32_t	 workers;		/* 0: global; or WORKERS_AUTO */
+	/* service forward: the upstream (index in policy.upstreams). */
+	char		 upstream[POLICY_NAME_MAX];
+	struct srcpos	 upstream_pos;		/* of the name */
+	uint32_t	 upstream_idx;		/* set at the end of the parse */
+	int		 proxy_protocol;	/* enum proxy_protocol */
+};
+
+/*
+ * An upstream: where a connector connects for forward listeners, and
+ * with which credentials. Names are resolved by policy_resolve().
+ */
+struct upstream_conf {
+	char		 name[POLICY_NAME_MAX];
+	int		 kind;			/* enum upstream_kind */
+	char		 path[POLICY_PATH_MAX];	/* UP_UNIX: absolute */
+	char		 host[48];		/* UP_TCP: numeric, no [] */
+	int		 family;		/* UP_TCP: AF_INET or AF_INET6 */
+	uint8_t		 addr[16];		/* UP_TCP: network order */
+	uint16_t	 port;			/* UP_TCP: host order */
+	char		 user[POLICY_NAME_MAX];	/* empty: the policy's user */
+	struct srcpos	 user_pos;
+	uid_t		 uid;			/* resolved */
+	gid_t		 gid;			/* its primary group */
+	char		 groups[POLICY_MAX_UPGROUPS][POLICY_NAME_MAX];
+	struct srcpos	 group_pos[POLICY_MAX_UPGROUPS];
+	gid_t		 gids[POLICY_MAX_UPGROUPS];	/* resolved */
+	size_t		 ngroups;
+	uint32_t	 connect_timeout_ms;
+	unsigned int	 line;			/* of "upstream NAME {" */
+	struct srcpos	 pos;			/* of its name, for errors */
 };
 
 #define POLICY_WORKERS_AUTO	0xffffffffu	/* "workers auto" in a block */
@@ -121,6 +165,9 @@ struct policy {
 	uint32_t	 shutdown_timeout_ms;
 	struct listener_conf listeners[POLICY_MAX_LISTENERS];
 	size_t		 nlisteners;
+	/* Upstreams; a worker's policy has none (it only names its index). */
+	struct upstream_conf upstreams[POLICY_MAX_UPSTREAMS];
+	size_t		 nupstreams;
 	/*
 	 * In a worker's policy only, when its listener has metrics_all: the
 	 * names of the listeners whose counters it may read, in the order

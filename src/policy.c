@@ -59,10 +59,12 @@ struct pstate {
 	int			 quiet;		/* line had a byte error */
 	int			 crlf;		/* CR line end reported */
 	int			 stop;		/* error limit passed */
+	struct upstream_state	 ups;		/* policy_upstream.c */
+	struct gw_diag		 updiag;	/* its error, for err() */
 };
 
 static keyfn k_user, k_workers, k_path, k_service, k_owner, k_group;
-static keyfn k_mode, k_rule, k_token;
+static keyfn k_mode, k_rule, k_token, k_upstream, k_proxy;
 
 #define GLOBAL(f)	offsetof(struct policy, f), \
 			    sizeof(((struct policy *)0)->f), NULL
@@ -115,6 +117,10 @@ const struct keydef policy_keys[NKEYS] = {
 	    LISTENER(lim.max_headers) },
 	[K_MAXBODY] = { "max_body", S_LISTENER, V_SIZE, 0, 0,
 	    1024 * 1024 * 1024, LISTENER(lim.max_body) },
+	[K_UPSTREAM] = { "upstream", S_LISTENER, V_CUSTOM, 0, 0, 0,
+	    CUSTOM(k_upstream) },
+	[K_PROXYPROTO] = { "proxy_protocol", S_LISTENER, V_CUSTOM, 0, 0, 0,
+	    CUSTOM(k_proxy) },
 };
 
 /* Quote a token in a message, shortened: "'%.*s%s'", TOKSHOW(t). */
@@ -151,6 +157,16 @@ err(struct pstate *st, unsigned int line, unsigned int col,
 	(void)vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
 	va_end(ap);
 	return GW_ERR_INVALID;
+}
+
+/* An error from policy_upstream.c, recorded like our own. */
+static int
+up_err(struct pstate *st, int r)
+{
+	if (r == GW_ERR_INVALID)
+		(void)err(st, st->updiag.line, st->updiag.col, "%s",
+		    st->updiag.msg);
+	return r;
 }
 
 static int
@@ -297,9 +313,38 @@ k_service(struct pstate *st, const struct line *ln, const struct keydef *kd)
 		st->cur->service = SVC_ECHO;
 	else if (tokeq(&ln->t[1], "http"))
 		st->cur->service = SVC_HTTP;
+	else if (tokeq(&ln->t[1], "forward"))
+		st->cur->service = SVC_FORWARD;
 	else
-		return err(st, ln->no, ln->t[1].col, "'service' must be echo "
-		    "or http, not '%.*s%s'", TOKSHOW(&ln->t[1]));
+		return err(st, ln->no, ln->t[1].col, "'service' must be echo, "
+		    "http or forward, not '%.*s%s'", TOKSHOW(&ln->t[1]));
+	return 0;
+}
+
+/* A forward listener's upstream, checked at the end (policy_upstream.c). */
+static int
+k_upstream(struct pstate *st, const struct line *ln, const struct keydef *kd)
+{
+	(void)kd;
+	return name_value(st, ln, "upstream", st->cur->upstream,
+	    &st->cur->upstream_pos);
+}
+
+static int
+k_proxy(struct pstate *st, const struct line *ln, const struct keydef *kd)
+{
+	int r;
+
+	(void)kd;
+	if ((r = want(st, ln, 2)) != 0)
+		return r;
+	if (tokeq(&ln->t[1], "no"))
+		st->cur->proxy_protocol = PROXY_NONE;
+	else if (tokeq(&ln->t[1], "v2"))
+		st->cur->proxy_protocol = PROXY_V2;
+	else
+		return err(st, ln->no, ln->t[1].col, "'proxy_protocol' must be "
+		    "no or v2, not '%.*s%s'", TOKSHOW(&ln->t[1]));
 	return 0;
 }
 
@@ -672,7 +717,20 @@ check_listener(struct pstate *st)
 		    "'path'", l->name);
 	if (l->service == SVC_NONE && !st->lseen[K_SERVICE].bad)
 		(void)err(st, at->line, at->col, "listener '%s' has no "
-		    "'service' (echo or http)", l->name);
+		    "'service' (echo, http or forward)", l->name);
+	if (l->service == SVC_FORWARD && l->upstream[0] == '\0' &&
+	    !st->lseen[K_UPSTREAM].bad)
+		(void)err(st, at->line, at->col, "listener '%s' has service "
+		    "forward but no 'upstream'", l->name);
+	for (i = K_UPSTREAM; i <= K_PROXYPROTO; i++) {
+		s = &st->lseen[i];
+		if (l->service != SVC_NONE && l->service != SVC_FORWARD &&
+		    s->key.line != 0)
+			(void)err(st, s->key.line, s->key.col, "'%s' needs "
+			    "service forward; listener '%s' is %s",
+			    policy_keys[i].name, l->name,
+			    policy_service_name(l->service));
+	}
 	for (i = 0; i < l->nrules; i++)
 		nallow += l->rules[i].allow;
 	if (nallow == 0 && !st->lseen[K_ALLOW].bad)
@@ -771,6 +829,20 @@ statement(struct pstate *st, const struct line *ln)
 		if (tokeq(k, "{") && ln->ntok == 1)
 			return 0;	/* its header's error said so */
 	}
+	if (st->ups.cur != NULL && (tokeq(k, "listener") ||
+	    tokeq(k, "upstream")))
+		return err(st, ln->no, k->col, "nested block: upstream '%s' "
+		    "(line %u) is not closed with '}'", st->ups.cur->name,
+		    st->ups.cur->line);
+	if (st->ups.cur != NULL && tokeq(k, "}"))
+		return up_err(st, policy_upstream_close(&st->pol, &st->ups,
+		    ln->t, ln->ntok, ln->no, &st->updiag));
+	if (st->ups.cur != NULL)
+		return up_err(st, policy_upstream_key(&st->ups, ln->t,
+		    ln->ntok, ln->no, &st->updiag));
+	if (tokeq(k, "upstream") && st->cur == NULL)
+		return up_err(st, policy_upstream_open(&st->pol, &st->ups,
+		    ln->t, ln->ntok, ln->no, &st->updiag));
 	if (tokeq(k, "}"))
 		return close_block(st, ln);
 	if (tokeq(k, "listener"))
@@ -931,6 +1003,10 @@ parse_lines(struct pstate *st, const uint8_t *buf, size_t len)
 		(void)err(st, st->curpos.line, st->curpos.col, "listener '%s' "
 		    "is not closed: '}' missing at end of file",
 		    st->cur->name);
+	else if (st->ups.cur != NULL)
+		(void)err(st, st->ups.cur->line, st->ups.cur->pos.col,
+		    "upstream '%s' is not closed: '}' missing at end of file",
+		    st->ups.cur->name);
 	else if (st->nblocks == 0)
 		(void)err(st, eofline, eofcol, "no listener defined; a policy "
 		    "needs at least one 'listener NAME { ... }' block");
@@ -963,6 +1039,10 @@ policy_parse_all(const char *name, const uint8_t *buf, size_t len,
 		r = GW_ERR_INVALID;
 		goto out;
 	}
+	/* Only a policy without errors: a dropped block names nothing. */
+	if ((r = up_err(st, policy_upstream_link(&st->pol,
+	    &st->updiag))) != 0)
+		goto out;
 	st->pol.nofile_pos = st->gseen[K_NOFILE].val;	/* for main.c */
 	memcpy(out, &st->pol, sizeof(*out));
 	/* success */

@@ -5,6 +5,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "gateway.h"
 
 /* A token as a view into the caller's buffer; col is 1-based. */
 struct tok {
@@ -22,6 +25,7 @@ enum keyid {
 	K_ALLOW, K_DENY, K_TOKEN, K_METRICS, K_METRICS_ALL,
 	K_MAXCONN, K_MAXCONNUID, K_IDLE, K_HDRTO, K_BODYTO,
 	K_MAXRL, K_MAXHB, K_MAXHDRS, K_MAXBODY,
+	K_UPSTREAM, K_PROXYPROTO,
 	NKEYS
 };
 
@@ -86,5 +90,41 @@ const char *policy_fmtunit(char *buf, size_t len, uint64_t v,
 int	 policy_goodname(const struct tok *t, int listener);
 const char *policy_path_problem(const struct tok *t);
 const char *policy_suggest(const struct tok *t);
+
+/*
+ * The upstream block (policy_upstream.c), PURE. policy.c hands it the
+ * lines between "upstream NAME {" and "}"; each function returns 0, or
+ * GW_ERR_INVALID with d's line, col and msg set.
+ *	policy_upstream_open	t[0] "upstream", t[1] NAME, t[2] "{"
+ *	policy_upstream_key	a line inside the open block
+ *	policy_upstream_close	"}": the block is complete and counted
+ *	policy_upstream_link	end of file: every forward listener's
+ *				upstream exists (its index is set), every
+ *				upstream is used by some listener
+ *	policy_upstream_print	one block in policy syntax
+ *	policy_upstream_forget	zero its source positions
+ * policy_upstream_keys[] names the block's keys (for the documentation
+ * test), POLICY_UPSTREAM_NKEYS of them.
+ */
+#define POLICY_UPSTREAM_NKEYS	5
+#define POLICY_DEF_CONNECT_MS	5000
+extern const char *const policy_upstream_keys[POLICY_UPSTREAM_NKEYS];
+
+struct upstream_state {
+	struct upstream_conf	*cur;	/* the open block, or NULL */
+	struct srcpos		 seen[POLICY_UPSTREAM_NKEYS];
+};
+
+int	 policy_upstream_open(struct policy *p, struct upstream_state *us,
+	    const struct tok *t, size_t ntok, unsigned int no,
+	    struct gw_diag *d);
+int	 policy_upstream_key(struct upstream_state *us, const struct tok *t,
+	    size_t ntok, unsigned int no, struct gw_diag *d);
+int	 policy_upstream_close(struct policy *p, struct upstream_state *us,
+	    const struct tok *t, size_t ntok, unsigned int no,
+	    struct gw_diag *d);
+int	 policy_upstream_link(struct policy *p, struct gw_diag *d);
+void	 policy_upstream_print(FILE *fp, const struct upstream_conf *u);
+void	 policy_upstream_forget(struct upstream_conf *u);
 
 #endif /* UDSGW_POLICY_INT_H */

@@ -14,6 +14,8 @@ policy_service_name(int svc)
 		return "echo";
 	case SVC_HTTP:
 		return "http";
+	case SVC_FORWARD:
+		return "forward";
 	default:
 		return "none";
 	}
@@ -102,6 +104,9 @@ print_listener(FILE *fp, const struct listener_conf *l)
 			fprintf(fp, "%02x", l->tokens[i][j]);
 		fprintf(fp, "\n");
 	}
+	if (l->service == SVC_FORWARD)
+		fprintf(fp, "\tupstream %s\n\tproxy_protocol %s\n",
+		    l->upstream, l->proxy_protocol == PROXY_V2 ? "v2" : "no");
 	print_values(fp, "\t", S_LISTENER, l, abstract);
 	fprintf(fp, "}\n");
 }
@@ -122,6 +127,8 @@ policy_print(FILE *fp, const struct policy *p)
 	else
 		fprintf(fp, "workers %lu\n", (unsigned long)p->workers);
 	print_values(fp, "", S_GLOBAL, p, 0);
+	for (i = 0; i < p->nupstreams && i < POLICY_MAX_UPSTREAMS; i++)
+		policy_upstream_print(fp, &p->upstreams[i]);
 	for (i = 0; i < p->nlisteners && i < POLICY_MAX_LISTENERS; i++)
 		print_listener(fp, &p->listeners[i]);
 }
@@ -139,10 +146,13 @@ policy_forget_positions(struct policy *p)
 		memset(&l->owner_pos, 0, sizeof(l->owner_pos));
 		memset(&l->group_pos, 0, sizeof(l->group_pos));
 		memset(&l->user_pos, 0, sizeof(l->user_pos));
+		memset(&l->upstream_pos, 0, sizeof(l->upstream_pos));
 		l->line = 0;
 		for (j = 0; j < POLICY_MAX_RULES; j++) {
 			memset(&l->rules[j].pos, 0, sizeof(l->rules[j].pos));
 			l->rules[j].line = 0;
 		}
 	}
+	for (i = 0; i < POLICY_MAX_UPSTREAMS; i++)
+		policy_upstream_forget(&p->upstreams[i]);
 }

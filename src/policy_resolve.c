@@ -245,6 +245,50 @@ resolve_listener(const struct policy *p, struct listener_conf *l,
 	return r;
 }
 
+/*
+ * An upstream's connector credentials: its user (else the policy's
+ * worker user) and its supplementary groups. Never root: the connector
+ * must gain nothing a plain user of that name would not have.
+ */
+static int
+resolve_upstream(const struct policy *p, struct upstream_conf *u,
+    struct policy_diags *diag)
+{
+	uint32_t id, gid;
+	size_t i;
+	int r = 0;
+
+	u->uid = p->uid;
+	u->gid = p->gid;
+	if (u->user[0] != '\0') {
+		if (resolve(LOOK_USER, u->user, &u->user_pos, diag, &id,
+		    &gid) != 0)
+			r = GW_ERR_INVALID;
+		else if (geteuid() == 0 && (id == 0 || gid == 0))
+			r = rerr(diag, &u->user_pos, "connector user '%s' of "
+			    "upstream '%s' has uid or primary group 0; "
+			    "connectors must not run as root", u->user,
+			    u->name);
+		else {
+			u->uid = (uid_t)id;
+			u->gid = (gid_t)gid;
+		}
+	}
+	for (i = 0; i < u->ngroups && i < POLICY_MAX_UPGROUPS; i++) {
+		if (resolve(LOOK_GROUP, u->groups[i], &u->group_pos[i], diag,
+		    &id, NULL) != 0)
+			r = GW_ERR_INVALID;
+		else if (geteuid() == 0 && id == 0)
+			r = rerr(diag, &u->group_pos[i], "group '%s' of "
+			    "upstream '%s' is root's group 0; connectors "
+			    "must not run with group root", u->groups[i],
+			    u->name);
+		else
+			u->gids[i] = (gid_t)id;
+	}
+	return r;
+}
+
 int
 policy_resolve_all(struct policy *p, struct policy_diags *diag)
 {
@@ -255,6 +299,9 @@ policy_resolve_all(struct policy *p, struct policy_diags *diag)
 	r = resolve_user(p, diag);
 	for (i = 0; i < p->nlisteners && i < POLICY_MAX_LISTENERS; i++)
 		if (resolve_listener(p, &p->listeners[i], diag) != 0)
+			r = GW_ERR_INVALID;
+	for (i = 0; i < p->nupstreams && i < POLICY_MAX_UPSTREAMS; i++)
+		if (resolve_upstream(p, &p->upstreams[i], diag) != 0)
 			r = GW_ERR_INVALID;
 	return r;
 }

@@ -147,7 +147,7 @@ static void
 test_man5_keys_exist(void **state)
 {
 	char *man = slurp(MAN5), *s, *e;
-	int i, bad = 0, n = 0;
+	int i, j, bad = 0, n = 0;
 
 	(void)state;
 	for (s = man; (s = strstr(s, "\n.It Ic ")) != NULL; s = e) {
@@ -161,6 +161,11 @@ test_man5_keys_exist(void **state)
 			if (strlen(policy_keys[i].name) == (size_t)(e - s) &&
 			    strncmp(s, policy_keys[i].name, (size_t)(e - s)) == 0)
 				break;
+		for (j = 0; i == NKEYS && j < POLICY_UPSTREAM_NKEYS; j++)
+			if (strlen(policy_upstream_keys[j]) ==
+			    (size_t)(e - s) && strncmp(s,
+			    policy_upstream_keys[j], (size_t)(e - s)) == 0)
+				i = 0;
 		if (i == NKEYS) {
 			print_error("%s: documents '%.*s', which the parser "
 			    "does not know\n", MAN5, (int)(e - s), s);
@@ -186,6 +191,31 @@ keys_in_policy(const char *path, int commented, const char *missing)
 			bad++;
 		}
 	free(pol);
+	assert_int_equal(bad, 0);
+}
+
+/* The upstream block's keys: documented, shown and used too. */
+static void
+test_upstream_keys(void **state)
+{
+	char *man = slurp(MAN5), *pk = slurp(PACKAGED), *ek = slurp(EVERYKEY);
+	int i, bad = 0;
+	const char *k;
+
+	(void)state;
+	for (i = 0; i < POLICY_UPSTREAM_NKEYS; i++) {
+		k = policy_upstream_keys[i];
+		if (!has_item(man, "Ic ", k) || !has_key_line(pk, k, 1) ||
+		    !has_key_line(ek, k, 0)) {
+			print_error("upstream key '%s' is not documented in %s, "
+			    "shown in %s and used in %s\n", k, MAN5, PACKAGED,
+			    EVERYKEY);
+			bad++;
+		}
+	}
+	free(man);
+	free(pk);
+	free(ek);
 	assert_int_equal(bad, 0);
 }
 
@@ -262,6 +292,7 @@ main(void)
 		cmocka_unit_test(test_keys_in_man5),
 		cmocka_unit_test(test_man5_keys_exist),
 		cmocka_unit_test(test_keys_in_packaged_policy),
+		cmocka_unit_test(test_upstream_keys),
 		cmocka_unit_test(test_keys_in_every_key_policy),
 		cmocka_unit_test(test_options_in_man8),
 	};

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* Unit tests for the policy parser, printer and resolve pass. */
+#include <sys/socket.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -473,6 +475,7 @@ test_full(void **state)
 {
 	struct policy *p = NULL;
 	const struct listener_conf *l;
+	const struct upstream_conf *u;
 	struct gw_diag d;
 	uint8_t *buf;
 	size_t len;
@@ -492,7 +495,27 @@ test_full(void **state)
 	assert_int_equal(p->nofile_pos.line, 4);	/* for errors in main.c */
 	assert_int_equal(p->nofile_pos.col, 9);
 	assert_int_equal(p->shutdown_timeout_ms, 1500);
-	assert_int_equal(p->nlisteners, 2);
+	assert_int_equal(p->nlisteners, 4);
+	assert_int_equal(p->nupstreams, 2);
+	u = &p->upstreams[0];
+	assert_string_equal(u->name, "pg");
+	assert_int_equal(u->kind, UP_UNIX);
+	assert_string_equal(u->path, "/run/postgresql/.s.PGSQL.5432");
+	assert_string_equal(u->user, "daemon");
+	assert_int_equal(u->ngroups, 2);
+	assert_string_equal(u->groups[1], "daemon");
+	assert_int_equal(u->connect_timeout_ms, 2000);
+	u = &p->upstreams[1];
+	assert_int_equal(u->kind, UP_TCP);
+	assert_int_equal(u->family, AF_INET6);
+	assert_int_equal(u->port, 5432);
+	assert_int_equal(u->addr[15], 1);
+	assert_int_equal(u->connect_timeout_ms, 5000);	/* default */
+	assert_int_equal(p->listeners[2].service, SVC_FORWARD);
+	assert_int_equal(p->listeners[2].upstream_idx, 0);
+	assert_int_equal(p->listeners[2].proxy_protocol, PROXY_V2);
+	assert_int_equal(p->listeners[3].upstream_idx, 1);
+	assert_int_equal(p->listeners[3].proxy_protocol, PROXY_NONE);
 	l = &p->listeners[0];
 	assert_string_equal(l->owner, "root");
 	assert_string_equal(l->group, "nogroup");
