@@ -39,7 +39,7 @@ ALL_LDFLAGS	= -pie -Wl,-z,relro -Wl,-z,now $(SAN) $(LDFLAGS)
 # policy_resolve (NSS) for the policy tests and notify and log, whose
 # address parser is pure but which also send.
 PURE_NAMES	= buf compat http http_chunked policy policy_value policy_print \
-		  policy_upstream \
+		  policy_upstream proxy_v2 \
 		  policy_resolve token access metrics activation notify log \
 		  ratelimit
 PURE_SRCS	= $(filter $(addprefix src/,$(addsuffix .c,$(PURE_NAMES))), \
@@ -48,7 +48,8 @@ PURE_OBJS	= $(PURE_SRCS:src/%.c=$(B)/%.o)
 SRCS		= $(filter-out $(if $(HOOK_CFLAGS),,src/testhook.c), \
 		  $(wildcard src/*.c))
 OBJS		= $(SRCS:src/%.c=$(B)/%.o)
-GEN		= $(B)/worker_syscalls.inc $(B)/default_policy.inc
+GEN		= $(B)/worker_syscalls.inc $(B)/connector_syscalls.inc \
+		  $(B)/default_policy.inc
 UNIT_SRCS	= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	= $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 FUZZ_SRCS	= $(wildcard fuzz/fuzz_*.c)
@@ -62,7 +63,10 @@ $(B):
 	@mkdir -p $(B)
 
 $(B)/worker_syscalls.inc: policy/worker.syscalls scripts/gen-syscalls.sh | $(B)
-	sh scripts/gen-syscalls.sh policy/worker.syscalls $@
+	sh scripts/gen-syscalls.sh policy/worker.syscalls $@ sb_worker_rules
+
+$(B)/connector_syscalls.inc: policy/connector.syscalls scripts/gen-syscalls.sh | $(B)
+	sh scripts/gen-syscalls.sh policy/connector.syscalls $@ sb_connector_rules
 
 $(B)/default_policy.inc: policy/default.policy | $(B)
 	sh scripts/embed.sh policy/default.policy default_policy > $@.tmp && mv $@.tmp $@

@@ -6,11 +6,11 @@ set -eu
 what=${1:-build}
 
 deb_build="build-essential pkg-config libseccomp-dev libcap-dev libssl-dev"
-deb_test="$deb_build libcmocka-dev socat curl strace nodejs nginx-light python3 clang libclang-rt-14-dev valgrind procps util-linux passwd systemd systemd-container debootstrap prometheus"
+deb_test="$deb_build libcmocka-dev socat postgresql curl strace nodejs nginx-light python3 clang libclang-rt-14-dev valgrind procps util-linux passwd systemd systemd-container debootstrap prometheus"
 # prometheus: the only Debian 12 package with promtool (t_promtool.sh).
 deb_bench="nginx-light nodejs gnuplot-nox wrk"
 rpm_build="gcc make pkgconf-pkg-config libseccomp-devel libcap-devel openssl-devel"
-rpm_test="$rpm_build libcmocka-devel socat curl strace nodejs nginx python3 clang compiler-rt valgrind procps-ng util-linux"
+rpm_test="$rpm_build libcmocka-devel socat postgresql-server curl strace nodejs nginx python3 clang compiler-rt valgrind procps-ng util-linux"
 
 if command -v dpkg-query >/dev/null 2>&1; then
 	case $what in

@@ -118,6 +118,8 @@ struct listener_conf {
 	char		 upstream[POLICY_NAME_MAX];
 	struct srcpos	 upstream_pos;		/* of the name */
 	uint32_t	 upstream_idx;		/* set at the end of the parse */
+	uint32_t	 upstream_timeout_ms;	/* its connect_timeout (the
+						   worker has no upstreams) */
 	int		 proxy_protocol;	/* enum proxy_protocol */
 };
 

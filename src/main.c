@@ -23,6 +23,7 @@
 #include "sandbox.h"
 #include "token.h"
 #include "worker.h"
+#include "connector.h"
 
 #include "default_policy.inc"
 
@@ -35,7 +36,7 @@ usage(int status)
 
 	fprintf(fp,
 	    "usage: uds-gateway [-dt] [-f file] [--seccomp-debug]\n"
-	    "       uds-gateway --print-seccomp\n"
+	    "       uds-gateway --print-seccomp | --print-seccomp-connector\n"
 	    "       uds-gateway hash-token < token\n"
 	    "       uds-gateway gen-token\n"
 	    "       uds-gateway --version | --help\n"
@@ -47,7 +48,8 @@ usage(int status)
 	    "  -d               debug logging (allowed connections too)\n"
 	    "  --seccomp-debug  workers trap sandbox violations and name\n"
 	    "                   the system call (never for production)\n"
-	    "  --print-seccomp  print the workers' system call filter\n");
+	    "  --print-seccomp  print the workers' system call filter\n"
+	    "  --print-seccomp-connector  the connectors' filter\n");
 	exit(status);
 }
 
@@ -460,7 +462,9 @@ main(int argc, char *argv[])
 		{ "no-seccomp",		no_argument,		NULL, 'N' },
 #endif
 		{ "print-seccomp",	no_argument,		NULL, 'P' },
+		{ "print-seccomp-connector", no_argument,	NULL, 'Q' },
 		{ "worker",		required_argument,	NULL, 'W' },
+		{ "connector",		required_argument,	NULL, 'C' },
 		{ NULL,			0,			NULL, 0 }
 	};
 	static char abs_file[PATH_MAX];
@@ -469,7 +473,7 @@ main(int argc, char *argv[])
 	struct policy_diags dl;
 	char msg[512];
 	const char *name, *errstr;
-	int ch, test = 0, debug = 0, worker = -1;
+	int ch, test = 0, debug = 0, worker = -1, connector = -1;
 
 	sanitise_stdfd();
 	memset(&o, 0, sizeof(o));
@@ -504,6 +508,16 @@ main(int argc, char *argv[])
 		case 'P':
 			sandbox_print(stdout);
 			return 0;
+		case 'Q':
+			sandbox_select(SANDBOX_CONNECTOR, -1);
+			sandbox_print(stdout);
+			return 0;
+		case 'C':
+			connector = (int)strtonum(optarg, 0,
+			    POLICY_MAX_UPSTREAMS - 1, &errstr);
+			if (errstr != NULL)
+				usage(2);
+			break;
 		case 'W':
 			worker = (int)strtonum(optarg, 0, POLICY_MAX_WORKERS - 1,
 			    &errstr);
@@ -516,11 +530,14 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage(2);
-	if (worker < 0)		/* a worker's fds are placed by the parent */
+	/* A worker's or connector's fds are placed by the parent. */
+	if (worker < 0 && connector < 0)
 		close_inherited();
 	log_init("uds-gateway", debug ? LOG_DEBUG : LOG_INFO);
 	if (worker >= 0)
 		worker_main(worker, o.worker_flags);
+	if (connector >= 0)
+		connector_main(connector, o.worker_flags);
 	if (stderr_is_journal())
 		log_set_journal(1);
 

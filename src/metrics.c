@@ -96,6 +96,37 @@ metrics_timeout(int l)
 }
 
 void
+metrics_fwd_conn(int l)
+{
+	struct metrics_listener *m;
+
+	if ((m = ml(l)) != NULL)
+		ADD(&m->fwd_total, 1);
+}
+
+void
+metrics_fwd_bytes(int l, uint64_t up, uint64_t down)
+{
+	struct metrics_listener *m;
+
+	if ((m = ml(l)) == NULL)
+		return;
+	if (up != 0)
+		ADD(&m->fwd_bytes_up, up);
+	if (down != 0)
+		ADD(&m->fwd_bytes_down, down);
+}
+
+void
+metrics_fwd_fail(int l)
+{
+	struct metrics_listener *m;
+
+	if ((m = ml(l)) != NULL)
+		ADD(&m->fwd_fail, 1);
+}
+
+void
 metrics_request(int l, int status)
 {
 	struct metrics_listener *m;

@@ -41,6 +41,7 @@ struct wproc {
 	int		 gen;		/* index in gens[]; -1: entry free */
 	size_t		 lidx;		/* its listener in the generation */
 	size_t		 slot;		/* worker number of that listener */
+	int		 chan_id;	/* forward: its connector channel */
 };
 
 static const struct parent_opts	*opts;
@@ -157,6 +158,9 @@ spawn(struct wproc *w)
 	int sv[2];
 	pid_t pid;
 
+	const struct listener_conf *lc = &gens[w->gen].g_pol->listeners[w->lidx];
+	int chan = -1;
+
 	w->ready = 0;
 	w->respawn_at = 0;
 	if (loop_clock_ms() < spawn_hold_until) {
@@ -164,8 +168,19 @@ spawn(struct wproc *w)
 		return;
 	}
 	parent_worker_repair(&gens[w->gen], w->lidx);
+	if (lc->service == SVC_FORWARD && (chan = parent_connector_channel(
+	    w->gen, lc->upstream_idx, &w->chan_id)) == -1) {
+		schedule_restart(w, 1);
+		spawn_hold_until = w->respawn_at;
+		return;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		log_warn("worker %s#%zu: socketpair", wname(w), w->slot);
+		if (chan != -1) {
+			(void)close(chan);
+			parent_connector_channel_close(w->chan_id);
+			w->chan_id = -1;
+		}
 		schedule_restart(w, 1);
 		spawn_hold_until = w->respawn_at;
 		return;
@@ -174,14 +189,21 @@ spawn(struct wproc *w)
 		log_warn("worker %s#%zu: fork", wname(w), w->slot);
 		(void)close(sv[0]);
 		(void)close(sv[1]);
+		if (chan != -1) {
+			(void)close(chan);
+			parent_connector_channel_close(w->chan_id);
+			w->chan_id = -1;
+		}
 		schedule_restart(w, 1);
 		spawn_hold_until = w->respawn_at;
 		return;
 	}
 	if (pid == 0)
 		parent_worker_child_exec(&gens[w->gen], w->lidx, w->slot,
-		    opts->worker_flags, sv[1]);
+		    opts->worker_flags, sv[1], chan);
 	(void)close(sv[1]);
+	if (chan != -1)
+		(void)close(chan);
 	w->pid = pid;
 	w->status_fd = parent_worker_recv_status_fd(sv[0], why, sizeof(why));
 	if (w->status_fd == -1 && why[0] == '\0') {
@@ -230,6 +252,7 @@ gen_spawn(int gi)
 			memset(&wp[j], 0, sizeof(wp[j]));
 			wp[j].ev.fd = -1;
 			wp[j].status_fd = -1;
+			wp[j].chan_id = -1;
 			wp[j].gen = gi;
 			wp[j].lidx = l;
 			wp[j].slot = i;
@@ -439,6 +462,8 @@ wproc_release(struct wproc *w)
 		(void)close(w->status_fd);	/* read-only */
 		w->status_fd = -1;
 	}
+	parent_connector_channel_close(w->chan_id);
+	w->chan_id = -1;
 	w->pid = 0;
 }
 
@@ -454,8 +479,10 @@ reap(void)
 		for (i = 0; i < WPROC_MAX; i++)
 			if (wp[i].gen != -1 && wp[i].pid == pid)
 				break;
-		if (i == WPROC_MAX)
+		if (i == WPROC_MAX) {
+			(void)parent_connector_reaped(pid, status, stopping);
 			continue;
+		}
 		w = &wp[i];
 		if (WIFSTOPPED(status)) {
 			/*
@@ -540,6 +567,7 @@ gen_free(int gi)
 		}
 	for (i = 0; i < g->g_pol->nlisteners; i++)
 		parent_sock_unref(g->g_sock[i], 1);
+	parent_connector_gen_free(gi);
 	parent_worker_free_shared(g);
 	if (gi != cur)
 		log_info("generation %lu: all workers gone", g->g_id);
@@ -592,6 +620,7 @@ gen_start(int gi, struct policy *p, struct activation *act, int *used)
 	if (act != NULL)
 		parent_sock_activation_close_unused(act, used);
 	g->g_used = 1;
+	parent_connector_gen_start(gi, p, g->g_id);
 	gen_spawn(gi);
 	return 0;
  fail:
@@ -808,6 +837,7 @@ parent_run(struct policy *p, const struct parent_opts *o)
 		wp[i].gen = -1;
 		wp[i].ev.fd = -1;
 		wp[i].status_fd = -1;
+		wp[i].chan_id = -1;
 	}
 	(void)notify_init();
 	if (parent_sock_activation_init(&act) == -1)
@@ -819,6 +849,7 @@ parent_run(struct policy *p, const struct parent_opts *o)
 	logq_ev.cb = logq_event;
 	logq_ev.fd = log_queue_fd();
 	setup_signals();
+	parent_connector_init(&ploop, o);
 	parent_worker_prepare_chroot();
 	if ((first = calloc(1, sizeof(*first))) == NULL)
 		fatal("calloc");
@@ -848,6 +879,7 @@ parent_run(struct policy *p, const struct parent_opts *o)
 			    wp[i].respawn_at != 0 &&
 			    ploop.now_ms >= wp[i].respawn_at)
 				spawn(&wp[i]);
+		parent_connector_tick(ploop.now_ms);
 		check_draining();
 		if (gens[cur].g_ready && ploop.now_ms >= next_status_ms) {
 			next_status_ms = ploop.now_ms + STATUS_EVERY_MS;

@@ -101,7 +101,8 @@ void	 parent_sock_activation_close_unused(const struct activation *act,
  * parent_worker_free_shared: close and unmap them.
  * parent_worker_child_exec: in the forked child, hand the parent the
  * status descriptor on ipc, place the descriptors of listener l of g
- * where worker.h says and exec worker number slot with flags
+ * (and chan, its connector channel, or -1) where worker.h says and
+ * exec worker number slot with flags
  * (WORKER_F_*); on any error it exits 127, it never returns.
  * parent_worker_recv_status_fd: that status descriptor, read from ipc
  * (waiting a few seconds at most), or -1: with why empty if the child
@@ -113,7 +114,37 @@ int	 parent_worker_make_shared(struct gen *g);
 void	 parent_worker_free_shared(struct gen *g);
 void	 parent_worker_repair(struct gen *g, size_t l);
 void	 parent_worker_child_exec(const struct gen *g, size_t l, size_t slot,
-	    int flags, int ipc);
+	    int flags, int ipc, int chan);
 int	 parent_worker_recv_status_fd(int ipc, char *why, size_t whylen);
+
+/*
+ * Connectors (parent_connector.c): one per upstream of each generation.
+ *
+ * parent_connector_init: the monitor's loop and options, once.
+ * parent_connector_gen_start: start the connectors of generation gi
+ * (policy p, which must outlive them; gen_id for logs).
+ * parent_connector_gen_free: stop them (SIGTERM) and close every
+ * channel of gi.
+ * parent_connector_channel: a new channel from a worker of gi to the
+ * connector of upstream up: returns the worker's end (close it after
+ * the fork), or -1 logged; the connector's end is kept under *chan_id
+ * and handed to the connector now and whenever it restarts.
+ * parent_connector_channel_close: the worker is gone: forget its channel.
+ * parent_connector_reaped: 1 if pid was a connector (logged, and
+ * restarted with back-off unless stopping), else 0.
+ * parent_connector_tick: start the connectors whose back-off is over.
+ * parent_connector_signal_all: send sig to every connector.
+ */
+struct loop;
+struct parent_opts;
+void	 parent_connector_init(struct loop *l, const struct parent_opts *o);
+void	 parent_connector_gen_start(int gi, const struct policy *p,
+	    unsigned long gen_id);
+void	 parent_connector_gen_free(int gi);
+int	 parent_connector_channel(int gi, size_t up, int *chan_id);
+void	 parent_connector_channel_close(int chan_id);
+int	 parent_connector_reaped(pid_t pid, int status, int stopping);
+void	 parent_connector_tick(uint64_t now);
+void	 parent_connector_signal_all(int sig);
 
 #endif /* UDSGW_PARENT_INT_H */

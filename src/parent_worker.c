@@ -111,6 +111,9 @@ listener_policy(const struct policy *p, size_t i, struct policy *out)
 
 	memcpy(out, p, sizeof(*out));
 	memset(out->listeners, 0, sizeof(out->listeners));
+	/* Not even the upstreams' addresses: the connector has its own. */
+	memset(out->upstreams, 0, sizeof(out->upstreams));
+	out->nupstreams = 0;
 	memcpy(&out->listeners[0], l, sizeof(*l));
 	out->nlisteners = 1;
 	out->uid = l->wuid;
@@ -383,11 +386,11 @@ parent_worker_repair(struct gen *g, size_t l)
 /* In the child: put every descriptor where the worker expects it. */
 void
 parent_worker_child_exec(const struct gen *g, size_t l, size_t slot,
-    int flags, int ipc)
+    int flags, int ipc, int chan)
 {
 	const struct glistener *gl = &g->g_l[l];
 	const struct listener_conf *lc = &g->g_pol->listeners[l];
-	int src[5 + POLICY_MAX_LISTENERS], tmp[5 + POLICY_MAX_LISTENERS];
+	int src[6 + POLICY_MAX_LISTENERS], tmp[6 + POLICY_MAX_LISTENERS];
 	char idx[16], name[16 + POLICY_NAME_MAX];
 	char *argv[7];
 	int n = 0, i, fd, argc = 0;
@@ -405,6 +408,7 @@ parent_worker_child_exec(const struct gen *g, size_t l, size_t slot,
 	src[n++] = gl->gl_metrics_fd;
 	src[n++] = parent_sock_fd(g->g_sock[l]);
 	src[n++] = chroot_fd;
+	src[n++] = chan;
 	if (lc->metrics && lc->metrics_all)
 		for (j = 0; j < g->g_pol->nlisteners; j++)
 			src[n++] = g->g_l[j].gl_metrics_ro;

@@ -280,6 +280,7 @@ policy_upstream_link(struct policy *p, struct gw_diag *d)
 			    l->upstream_pos.col, "unknown upstream '%s' in "
 			    "listener '%s'", l->upstream, l->name);
 		l->upstream_idx = (uint32_t)j;
+		l->upstream_timeout_ms = p->upstreams[j].connect_timeout_ms;
 	}
 	for (j = 0; j < p->nupstreams; j++) {
 		used = 0;

@@ -152,15 +152,29 @@ drop_bounding(int root)
 			    "bounding set", (int)i);
 }
 
+#define PD_MAXGROUPS	17	/* the primary group and 16 (policy) */
+
 static void
-change_ids(uid_t uid, gid_t gid)
+change_ids(uid_t uid, gid_t gid, const gid_t *extra, size_t nextra)
 {
 	uid_t ru, eu, su;
-	gid_t rg, eg, sg, groups[2];
-	int n;
+	gid_t rg, eg, sg, want[PD_MAXGROUPS], groups[PD_MAXGROUPS + 1];
+	size_t i;
+	int n, k;
 
-	/* Exactly the primary group: never initgroups() (nginx). */
-	if (setgroups(1, &gid) == -1)
+	/*
+	 * Exactly the primary group and the groups the policy names
+	 * (a connector's): never initgroups() (nginx).
+	 */
+	if (nextra >= PD_MAXGROUPS)
+		fatalx("privdrop: too many groups");
+	want[0] = gid;
+	for (i = 0; i < nextra; i++) {
+		if (extra[i] == 0)
+			fatalx("privdrop: refusing supplementary group root");
+		want[i + 1] = extra[i];
+	}
+	if (setgroups(nextra + 1, want) == -1)
 		fatal("privdrop: setgroups(%lu)", (unsigned long)gid);
 	if (setresgid(gid, gid, gid) == -1)
 		fatal("privdrop: setresgid(%lu)", (unsigned long)gid);
@@ -172,10 +186,17 @@ change_ids(uid_t uid, gid_t gid)
 	if (ru != uid || eu != uid || su != uid ||
 	    rg != gid || eg != gid || sg != gid)
 		fatalx("privdrop: ids did not change as asked");
-	if ((n = getgroups(2, groups)) == -1)
+	if ((n = getgroups(PD_MAXGROUPS + 1, groups)) == -1)
 		fatal("privdrop: getgroups");
-	if (n != 1 || groups[0] != gid)
+	/* The kernel sorts the list: compare as sets. */
+	if ((size_t)n != nextra + 1)
 		fatalx("privdrop: supplementary groups did not change");
+	for (i = 0; i <= nextra; i++) {
+		for (k = 0; k < n && groups[k] != want[i]; k++)
+			;
+		if (k == n)
+			fatalx("privdrop: supplementary groups did not change");
+	}
 
 	/* Prove it (OpenSSH permanently_set_uid): root must be out of reach. */
 	if (setgid(0) != -1 || setegid(0) != -1)
@@ -248,7 +269,7 @@ privdrop_apply(const struct privdrop *pd)
 		fatal("privdrop: clear the ambient capabilities");
 
 	if (pd->change_ids)
-		change_ids(pd->uid, pd->gid);
+		change_ids(pd->uid, pd->gid, pd->groups, pd->ngroups);
 	else
 		log_info("privdrop: not root: keeping uid %lu gid %lu",
 		    (unsigned long)getuid(), (unsigned long)getgid());

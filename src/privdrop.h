@@ -17,6 +17,8 @@ struct privdrop {
 	rlim_t		 nofile;	/* RLIMIT_NOFILE, soft and hard */
 	int		 try_unshare;	/* new net+ipc namespaces if allowed */
 	pid_t		 parent;	/* expected getppid(); 0: no check */
+	const gid_t	*groups;	/* supplementary groups besides gid */
+	size_t		 ngroups;	/* (a connector's); 0 for workers */
 };
 
 /*
@@ -35,7 +37,7 @@ struct privdrop {
  *  4. As root: securebits locked (NOROOT, no ambient raise), the
  *     capability bounding set emptied and the ambient set cleared (these
  *     need CAP_SETPCAP, so they come before the uid change).
- *  5. As root: setgroups({gid}), setresgid, setresuid; the ids are read
+ *  5. As root: setgroups({gid} plus pd->groups), setresgid, setresuid; the ids are read
  *     back and setuid(0)/seteuid(0)/setgid(0)/setegid(0) must fail. uid 0
  *     or gid 0 as the target is refused.
  *  6. The capability sets are cleared (cap_set_proc of an empty set).

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* Sandbox: build and load the worker's seccomp filter from the allowlist. */
+#define _GNU_SOURCE	/* SPLICE_F_*, MSG_CMSG_CLOEXEC in the allowlists */
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -7,6 +8,7 @@
 #include <linux/futex.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -25,6 +27,7 @@
 
 #define SB_VAL_CONST	0	/* value is the constant in the table */
 #define SB_VAL_PID	1	/* value is getpid() when the filter is built */
+#define SB_VAL_FAMILY	2	/* value is sandbox_set_family()'s */
 
 #define SB_ALLOW	1
 #define SB_ERRNO	2
@@ -57,11 +60,40 @@ struct sb_rule {
 	const char	*reason;
 };
 
-/* Generated from policy/worker.syscalls by scripts/gen-syscalls.sh. */
+/* Generated from policy/worker.syscalls and connector.syscalls by scripts/gen-syscalls.sh. */
 #include "worker_syscalls.inc"
+#include "connector_syscalls.inc"
 
-#define SB_NRULES	(sizeof(sb_rules) / sizeof(sb_rules[0]))
-#define SB_POLICY	"policy/worker.syscalls"
+struct sb_table {
+	const struct sb_rule	*rules;
+	size_t			 n;
+	const char		*src;
+};
+
+static const struct sb_table sb_tables[] = {
+	[SANDBOX_WORKER] = { sb_worker_rules,
+	    sizeof(sb_worker_rules) / sizeof(sb_worker_rules[0]),
+	    "policy/worker.syscalls" },
+	[SANDBOX_CONNECTOR] = { sb_connector_rules,
+	    sizeof(sb_connector_rules) / sizeof(sb_connector_rules[0]),
+	    "policy/connector.syscalls" },
+};
+
+/* The table in use: the worker's unless sandbox_select() said otherwise. */
+static const struct sb_table *sb_cur = &sb_tables[SANDBOX_WORKER];
+static long		 sb_family = -1;
+
+#define SB_NRULES	(sb_cur->n)
+#define SB_POLICY	(sb_cur->src)
+
+void
+sandbox_select(int table, int family)
+{
+	if (table != SANDBOX_WORKER && table != SANDBOX_CONNECTOR)
+		fatalx("seccomp: unknown table %d", table);
+	sb_cur = &sb_tables[table];
+	sb_family = family;
+}
 
 /*
  * State of the SANDBOX_DEBUG trap handler. Everything it needs is
@@ -90,11 +122,11 @@ sandbox_check_table(void)
 	int ret = 0;
 
 	for (i = 0; i < SB_NRULES; i++) {
-		if (sb_rules[i].optional || resolve(&sb_rules[i]) != -1)
+		if (sb_cur->rules[i].optional || resolve(&sb_cur->rules[i]) != -1)
 			continue;
 		log_warnx("seccomp: %s:%u: \"%s\" is not a syscall on "
 		    "this architecture (libseccomp %u.%u.%u)", SB_POLICY,
-		    sb_rules[i].line, sb_rules[i].name,
+		    sb_cur->rules[i].line, sb_cur->rules[i].name,
 		    seccomp_version()->major, seccomp_version()->minor,
 		    seccomp_version()->micro);
 		ret = -1;
@@ -120,6 +152,12 @@ add_rule(scmp_filter_ctx ctx, const struct sb_rule *r, int nr, pid_t pid)
 		cmp[i].arg = c->arg;
 		cmp[i].datum_a = c->special == SB_VAL_PID ?
 		    (scmp_datum_t)pid : c->value;
+		if (c->special == SB_VAL_FAMILY) {
+			if (sb_family < 0)
+				fatalx("seccomp: %s:%u: no address family "
+				    "given", SB_POLICY, r->line);
+			cmp[i].datum_a = (scmp_datum_t)sb_family;
+		}
 		switch (c->op) {
 		case SB_EQ:
 			cmp[i].op = SCMP_CMP_EQ;
@@ -294,15 +332,15 @@ sandbox_apply(int mode, int report_fd)
 	}
 	pid = getpid();
 	for (i = 0; i < SB_NRULES; i++) {
-		if ((nr = resolve(&sb_rules[i])) == -1) {
+		if ((nr = resolve(&sb_cur->rules[i])) == -1) {
 			log_debug("seccomp: %s absent on this architecture",
-			    sb_rules[i].name);
+			    sb_cur->rules[i].name);
 			continue;
 		}
 		/* Same as the default action, which libseccomp refuses. */
-		if (sb_rules[i].action == SB_KILL)
+		if (sb_cur->rules[i].action == SB_KILL)
 			continue;
-		add_rule(ctx, &sb_rules[i], nr, pid);
+		add_rule(ctx, &sb_cur->rules[i], nr, pid);
 		nrules++;
 	}
 	if (mode == SANDBOX_DEBUG)
@@ -352,7 +390,7 @@ sandbox_print(FILE *fp)
 	fprintf(fp, "# %-16s %5s  %-13s %-40s %s\n", "syscall", "nr",
 	    "action", "conditions", "reason");
 	for (i = 0; i < SB_NRULES; i++) {
-		r = &sb_rules[i];
+		r = &sb_cur->rules[i];
 		if ((nr = resolve(r)) == -1)
 			(void)snprintf(num, sizeof(num), "-");
 		else

@@ -12,6 +12,19 @@
 /* Exit status of a worker stopped by the SANDBOX_DEBUG trap (128+SIGSYS). */
 #define SANDBOX_DEBUG_EXIT	159
 
+/* The allowlists compiled in: policy/worker.syscalls, connector.syscalls. */
+#define SANDBOX_WORKER		0
+#define SANDBOX_CONNECTOR	1
+
+/*
+ * sandbox_select: make sandbox_apply, sandbox_print and
+ * sandbox_check_table use table (SANDBOX_WORKER, the default, or
+ * SANDBOX_CONNECTOR), with family as the value of "$family" conditions
+ * (the connector's socket(2) domain; -1: none, and a rule that needs it
+ * is fatal). Fatal on an unknown table.
+ */
+void	 sandbox_select(int table, int family);
+
 /*
  * sandbox_apply: build the filter from the compiled allowlist and load it.
  * Must be the last setup step: after privdrop_apply(), which already sets

@@ -20,6 +20,7 @@
 #include "compat.h"
 #include "conn.h"
 #include "echo.h"
+#include "forward.h"
 #include "http.h"
 #include "http_serve.h"
 #include "log.h"
@@ -82,6 +83,8 @@ service_for(int svc)
 		return &echo_service;
 	case SVC_HTTP:
 		return &http_service;
+	case SVC_FORWARD:
+		return &echo_service;	/* unused: forward.c takes over */
 	default:
 		return NULL;
 	}
@@ -297,6 +300,17 @@ admit(struct wlistener *wl, int fd)
 		    peer_label[0] ? " label " : "", peer_label,
 		    (int)sizeof(pol.file), pol.file, lc->rules[which].line);
 	}
+	if (lc->service == SVC_FORWARD) {
+		/* A refused peer is closed, as for echo: no answer. */
+		if (allowed && forward_start(wl, fd, &peer, uid_held) == 0)
+			return;
+		if (allowed)
+			log_warnx("%s: out of memory for a connection",
+			    lc->name);
+		if (uid_held)
+			metrics_uid_release(wl->wl_idx, peer.uid);
+		goto drop;
+	}
 	in_max = CONN_IN_MAX;
 	if (lc->service == SVC_HTTP &&
 	    lc->lim.max_request_line + lc->lim.max_header_bytes +
@@ -444,9 +458,11 @@ start_drain(void)
 static void
 drain_expired(void)
 {
-	if (conn_count() > 0)
+	size_t n = conn_count() + forward_count();
+
+	if (n > 0)
 		log_info("shutdown_timeout: closing %zu connection%s still "
-		    "open", conn_count(), conn_count() == 1 ? "" : "s");
+		    "open", n, n == 1 ? "" : "s");
 	exit(0);
 }
 
@@ -463,6 +479,7 @@ tick(void)
 	conn_sweep(wloop.now_ms);
 	log_denial_summaries(wloop.now_ms);
 	(void)log_flush();	/* "dropped N log records", if any */
+	forward_sweep(wloop.now_ms);
 	if (draining)
 		return;
 	for (i = 0; i < pol.nlisteners; i++) {
@@ -523,7 +540,7 @@ void
 worker_main(int idx, int flags)
 {
 	struct privdrop pd;
-	int keep[3], nkeep = 0;
+	int keep[4], nkeep = 0;
 	size_t i;
 	char ready = WORKER_MSG_READY, comm[16];
 	pid_t parent = getppid();	/* before anything can let it die */
@@ -547,6 +564,8 @@ worker_main(int idx, int flags)
 	keep[nkeep++] = WORKER_FD_LISTEN;
 	if (geteuid() == 0)
 		keep[nkeep++] = WORKER_FD_CHROOT;
+	if (pol.listeners[0].service == SVC_FORWARD)
+		keep[nkeep++] = WORKER_FD_UPSTREAM;
 	privdrop_close_fds_except(keep, (size_t)nkeep);
 
 	memset(&pd, 0, sizeof(pd));
@@ -563,6 +582,8 @@ worker_main(int idx, int flags)
 	if (loop_init(&wloop) == -1)
 		fatal("epoll_create1");
 	conn_setup(&wloop);
+	if (pol.listeners[0].service == SVC_FORWARD)
+		forward_setup(&wloop, WORKER_FD_UPSTREAM);
 	ipc_ev.cb = ipc_event;
 	ipc_ev.fd = WORKER_FD_IPC;
 	if (loop_add(&wloop, &ipc_ev, LOOP_IN, 0) == -1)
@@ -589,7 +610,7 @@ worker_main(int idx, int flags)
 	for (;;) {
 		if (stop_requested && !draining)
 			start_drain();
-		if (draining && conn_count() == 0)
+		if (draining && conn_count() + forward_count() == 0)
 			exit(0);
 		if (draining && wloop.now_ms >= drain_deadline)
 			drain_expired();
@@ -597,6 +618,7 @@ worker_main(int idx, int flags)
 		    drain_deadline - wloop.now_ms < TICK_MS ?
 		    (int)(drain_deadline - wloop.now_ms) : TICK_MS) == -1)
 			fatal("epoll_wait");
+		forward_reap();
 		tick();
 	}
 }

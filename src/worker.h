@@ -12,7 +12,9 @@
 #define WORKER_FD_METRICS	5	/* memfd: that listener's counters */
 #define WORKER_FD_LISTEN	6	/* its listening socket */
 #define WORKER_FD_CHROOT	7	/* as root: GW_CHROOT_DIR, O_PATH */
-#define WORKER_FD_PEER_METRICS	8	/* metrics_all: every listener's
+#define WORKER_FD_UPSTREAM	8	/* forward: SOCK_SEQPACKET channel to
+					   its upstream's connector */
+#define WORKER_FD_PEER_METRICS	9	/* metrics_all: every listener's
 					   counters, read-only, one each */
 
 /* Records a worker sends on WORKER_FD_IPC; log records start with '0'-'7'. */

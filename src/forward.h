@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: ISC */
+/* service forward: the worker's side, relaying a peer to its upstream. */
+#ifndef UDSGW_FORWARD_H
+#define UDSGW_FORWARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gateway.h"
+
+struct loop;
+struct wlistener;
+
+/* Bytes one direction holds in flight (buffer or pipe) at most. */
+#define FORWARD_WINDOW		(64 * 1024)
+/*
+ * A read at least this large moves its direction to splice(2) through a
+ * pipe; a pipe found empty when its source has nothing more goes back
+ * to the pool (the relay copies again until the next large read). See
+ * bench/README.md for the measurement behind the value.
+ */
+#define FORWARD_SPLICE_MIN	(16 * 1024)
+#define FORWARD_PIPE_POOL	16	/* idle pipes kept per worker */
+#define FORWARD_AUTH_MAX	600	/* "AUTH " + token + CR LF */
+#define FORWARD_CONNECTOR_GRACE_MS 1000	/* beyond connect_timeout */
+
+/*
+ * forward_setup: the worker's loop and its channel to the connector
+ * (WORKER_FD_UPSTREAM), registered for replies. Call once, before the
+ * sandbox; fatal on error.
+ */
+void	 forward_setup(struct loop *l, int chan);
+
+/*
+ * forward_start: take over fd, an admitted peer of forward listener wl
+ * (its max_connections slot, and its per-uid slot when uid_held, are
+ * released when the connection ends): wait for the AUTH line if the
+ * listener has tokens, ask the connector for an upstream connection,
+ * then relay. 0, or -1 (out of memory: nothing taken over).
+ */
+int	 forward_start(struct wlistener *wl, int fd, const struct peer *peer,
+	    int uid_held);
+
+/* forward_sweep: timeouts (auth, connect, idle); call every tick. */
+void	 forward_sweep(uint64_t now);
+/* forward_reap: free the connections closed during the last dispatch. */
+void	 forward_reap(void);
+/* forward_count: forwarded connections open (for the drain). */
+size_t	 forward_count(void);
+
+#endif /* UDSGW_FORWARD_H */
