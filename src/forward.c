@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -38,7 +39,7 @@ struct dir {
 	size_t		 inpipe;
 	int		 eof;		/* src said end of file */
 	int		 shut;		/* passed on: shutdown(dst, SHUT_WR) */
-	uint64_t	 bytes;
+	int		 up;		/* 1: peer -> upstream */
 };
 
 struct fwd {
@@ -51,6 +52,7 @@ struct fwd {
 	int		 state;
 	uint64_t	 id;
 	uint64_t	 deadline;
+	uint64_t	 asked_us;	/* when the connector was asked */
 	struct dir	 d[2];
 	int		 hup;		/* HUP_PEER, HUP_UPSTREAM: gone */
 	uint8_t		*auth;		/* F_AUTH: the line so far */
@@ -142,8 +144,6 @@ fwd_close(struct fwd *f)
 
 	if (f->state == F_DEAD)
 		return;
-	if (f->state == F_RELAY)
-		metrics_fwd_bytes(wl->wl_idx, f->d[UP].bytes, f->d[DOWN].bytes);
 	f->state = F_DEAD;
 	/* Closing the fds removes them from the epoll set. */
 	(void)close(f->pev.fd);
@@ -183,10 +183,27 @@ forward_reap(void)
 	}
 }
 
+/* Monotonic microseconds (vDSO), for the connector latency. */
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 static void
 idle_refresh(struct fwd *f)
 {
 	f->deadline = floop->now_ms + f->wl->wl_conf->lim.idle_timeout_ms;
+}
+
+static void
+count(const struct fwd *f, const struct dir *d, size_t n)
+{
+	metrics_fwd_bytes(f->wl->wl_idx, d->up ? n : 0, d->up ? 0 : n);
 }
 
 /* Queue bytes for dst of d in copy mode (the AUTH rest, PROXY header). */
@@ -293,7 +310,7 @@ dir_pump(struct fwd *f, struct dir *d, int src, int dst, int src_gone)
 			if (n == 0)
 				d->eof = 1;
 			d->inpipe = (size_t)n;
-			d->bytes += (size_t)n;
+			count(f, d, (size_t)n);
 			if (n > 0)
 				idle_refresh(f);
 			continue;
@@ -309,7 +326,7 @@ dir_pump(struct fwd *f, struct dir *d, int src, int dst, int src_gone)
 			d->eof = 1;
 			continue;
 		}
-		d->bytes += (size_t)n;
+		count(f, d, (size_t)n);
 		idle_refresh(f);
 		/* Big reads: splice from the next one on (pipe permitting). */
 		if ((size_t)n >= FORWARD_SPLICE_MIN && pipe_get(d->pipe) == -1)
@@ -409,6 +426,7 @@ fwd_request(struct fwd *f)
 	rq.magic = FWD_REQ_MAGIC;
 	rq.upstream = lc->upstream_idx;
 	rq.id = f->id = next_id++;
+	f->asked_us = now_us();
 	if (send(chan_ev.fd, &rq, sizeof(rq), MSG_DONTWAIT | MSG_NOSIGNAL) !=
 	    (ssize_t)sizeof(rq)) {
 		metrics_fwd_fail(f->wl->wl_idx);
@@ -449,7 +467,7 @@ fwd_connected(struct fwd *f, int err, int fd)
 		fwd_close(f);
 		return;
 	}
-	metrics_fwd_conn(f->wl->wl_idx);
+	metrics_fwd_conn(f->wl->wl_idx, now_us() - f->asked_us);
 	f->state = F_RELAY;
 	idle_refresh(f);
 	if (lc->proxy_protocol == PROXY_V2) {
@@ -630,6 +648,7 @@ forward_start(struct wlistener *wl, int fd, const struct peer *peer,
 	f->uev.cb = upstream_event;
 	f->d[UP].pipe[0] = f->d[UP].pipe[1] = -1;
 	f->d[DOWN].pipe[0] = f->d[DOWN].pipe[1] = -1;
+	f->d[UP].up = 1;
 	f->wl = wl;
 	f->peer.pid = peer->pid;
 	f->peer.uid = peer->uid;

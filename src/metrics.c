@@ -96,12 +96,14 @@ metrics_timeout(int l)
 }
 
 void
-metrics_fwd_conn(int l)
+metrics_fwd_conn(int l, uint64_t us)
 {
 	struct metrics_listener *m;
 
-	if ((m = ml(l)) != NULL)
-		ADD(&m->fwd_total, 1);
+	if ((m = ml(l)) == NULL)
+		return;
+	ADD(&m->fwd_total, 1);
+	ADD(&m->fwd_connect_us, us);
 }
 
 void
@@ -555,6 +557,27 @@ put(struct buf *out, const char *metric, const char *listener,
 	return buf_append(out, line, (size_t)n);
 }
 
+/* forward: the connect-time summary, its sum (seconds) and count. */
+static int
+put_connect_time(struct buf *out, const struct metrics_listener *x,
+    const char *name)
+{
+	char line[256];
+	uint64_t us = LOAD(&x->fwd_connect_us);
+	int r, n;
+
+	n = snprintf(line, sizeof(line),
+	    "uds_gateway_upstream_connect_seconds_sum{listener=\"%s\"} "
+	    "%llu.%06llu\n", name, (unsigned long long)(us / 1000000),
+	    (unsigned long long)(us % 1000000));
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return GW_ERR_NOSPACE;
+	if ((r = buf_append(out, line, (size_t)n)) != 0)
+		return r;
+	return put(out, "upstream_connect_seconds_count", name, NULL, NULL,
+	    LOAD(&x->fwd_total));
+}
+
 static const char *const deny_names[DENY_NREASONS] = {
 	"rule", "default", "uid_limit", "token", "uid_table_full"
 };
@@ -565,7 +588,8 @@ static const char *const deny_names[DENY_NREASONS] = {
  * the page is written family by family, each over every listener.
  */
 enum { F_OPEN, F_CONNS, F_BYTES_IN, F_BYTES_OUT, F_TIMEOUTS, F_REQUESTS,
-	F_DENIALS, NFAMILIES };
+	F_DENIALS, F_FWD_CONNS, F_FWD_BYTES, F_FWD_FAIL, F_FWD_TIME,
+	NFAMILIES };
 
 static const struct family {
 	const char	*name;
@@ -586,6 +610,14 @@ static const struct family {
 	    "HTTP responses by status code (other: any code not listed)." },
 	[F_DENIALS] = { "denials_total", "counter",
 	    "Connections refused, by reason." },
+	[F_FWD_CONNS] = { "forwarded_connections_total", "counter",
+	    "forward: upstream connections made." },
+	[F_FWD_BYTES] = { "forwarded_bytes_total", "counter",
+	    "forward: bytes relayed, by direction." },
+	[F_FWD_FAIL] = { "upstream_connect_failures_total", "counter",
+	    "forward: upstream connections that failed or timed out." },
+	[F_FWD_TIME] = { "upstream_connect_seconds", "summary",
+	    "forward: time from asking the connector to the connection." },
 };
 
 /* One listener's samples of family f. */
@@ -629,6 +661,18 @@ put_family(struct buf *out, int f, const struct metrics_listener *x,
 			    LOAD(&x->denials[j]))) != 0)
 				return r;
 		return 0;
+	case F_FWD_CONNS:
+		return put(out, fam, name, NULL, NULL, LOAD(&x->fwd_total));
+	case F_FWD_BYTES:
+		if ((r = put(out, fam, name, "direction", "to_upstream",
+		    LOAD(&x->fwd_bytes_up))) != 0)
+			return r;
+		return put(out, fam, name, "direction", "to_peer",
+		    LOAD(&x->fwd_bytes_down));
+	case F_FWD_FAIL:
+		return put(out, fam, name, NULL, NULL, LOAD(&x->fwd_fail));
+	case F_FWD_TIME:
+		return put_connect_time(out, x, name);
 	default:
 		return GW_ERR_INTERNAL;
 	}

@@ -39,6 +39,7 @@ struct metrics_listener {
 	uint64_t	 fwd_bytes_up;	/* peer -> upstream */
 	uint64_t	 fwd_bytes_down; /* upstream -> peer */
 	uint64_t	 fwd_fail;	/* upstream connect failures */
+	uint64_t	 fwd_connect_us; /* time to get a connection, summed */
 	/*
 	 * The per-uid table: uid_nslots 64-bit words at byte uid_off from
 	 * the start of the mapping (see metrics.c for the slot states).
@@ -116,7 +117,7 @@ void	 metrics_bytes_in(int l, uint64_t n);
 void	 metrics_bytes_out(int l, uint64_t n);
 void	 metrics_timeout(int l);
 /* forward: a connection made, bytes relayed each way, a failed connect. */
-void	 metrics_fwd_conn(int l);
+void	 metrics_fwd_conn(int l, uint64_t us);
 void	 metrics_fwd_bytes(int l, uint64_t up, uint64_t down);
 void	 metrics_fwd_fail(int l);
 void	 metrics_request(int l, int status);

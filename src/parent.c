@@ -541,6 +541,15 @@ fold_metrics(const struct gen *old, struct gen *g)
 		__atomic_fetch_add(&n->bytes_out, o->bytes_out,
 		    __ATOMIC_RELAXED);
 		__atomic_fetch_add(&n->timeouts, o->timeouts, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&n->fwd_total, o->fwd_total,
+		    __ATOMIC_RELAXED);
+		__atomic_fetch_add(&n->fwd_bytes_up, o->fwd_bytes_up,
+		    __ATOMIC_RELAXED);
+		__atomic_fetch_add(&n->fwd_bytes_down, o->fwd_bytes_down,
+		    __ATOMIC_RELAXED);
+		__atomic_fetch_add(&n->fwd_fail, o->fwd_fail, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&n->fwd_connect_us, o->fwd_connect_us,
+		    __ATOMIC_RELAXED);
 		for (k = 0; k < METRICS_NSTATUS; k++)
 			__atomic_fetch_add(&n->requests[k], o->requests[k],
 			    __ATOMIC_RELAXED);

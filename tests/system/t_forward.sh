@@ -106,6 +106,13 @@ listener fk {
 	allow	any
 	workers	1
 }
+listener mon {
+	path	$T/mon.sock
+	service	http
+	allow	uid 0
+	metrics_all yes
+	workers	1
+}
 listener fd {
 	path	$T/fd.sock
 	service	forward
@@ -216,6 +223,13 @@ check "connector restarted: new connections are forwarded" [ "$out" = again ]
 check "connector death logged" grep -q "connector echo pid $c0 killed by signal 9" "$GW_LOG"
 
 # --- metrics: counted per listener (the workers share the counters)
+curl -s --unix-socket "$T/mon.sock" http://x/metrics >"$T/metrics"
+m() { awk -v k="$1" '$1 == k { print $2 }' "$T/metrics"; }
+check "metrics: forwarded connections counted" [ "$(m 'uds_gateway_forwarded_connections_total{listener="f"}')" -gt 1000 ]
+check "metrics: bytes to the upstream counted (>= 64 MiB)" [ "$(m 'uds_gateway_forwarded_bytes_total{listener="f",direction="to_upstream"}')" -ge 67108864 ]
+check "metrics: bytes to the peer counted (>= 64 MiB)" [ "$(m 'uds_gateway_forwarded_bytes_total{listener="f",direction="to_peer"}')" -ge 67108864 ]
+check "metrics: upstream connect failures counted" [ "$(m 'uds_gateway_upstream_connect_failures_total{listener="fg"}')" -ge 1 ]
+check "metrics: connect time summed" grep -q '^uds_gateway_upstream_connect_seconds_sum{listener="f"} [0-9]*\.[0-9]\{6\}$' "$T/metrics"
 check "no worker or connector died of SIGSYS" sh -c "! grep -q SIGSYS '$GW_LOG'"
 
 stop_gw TERM

@@ -402,14 +402,19 @@ families_grouped(const char *s, size_t nl)
 			type = 1;
 			continue;
 		}
-		/* A sample of the current family, after its HELP and TYPE. */
+		/*
+		 * A sample of the current family, after its HELP and TYPE; a
+		 * summary's samples are NAME_sum and NAME_count.
+		 */
 		if (!help || !type || strncmp(p, cur, strlen(cur)) != 0 ||
-		    p[strlen(cur)] != '{')
+		    (p[strlen(cur)] != '{' &&
+		    strncmp(p + strlen(cur), "_sum{", 5) != 0 &&
+		    strncmp(p + strlen(cur), "_count{", 7) != 0))
 			fail_msg("sample out of its family (%s): %.*s\n%s", cur,
 			    (int)(e - p), p, s);
 		nsamples++;
 	}
-	assert_int_equal(nfam, 7);
+	assert_int_equal(nfam, 11);
 	assert_true(nsamples >= nl * (5 + DENY_NREASONS));
 }
 
@@ -435,6 +440,11 @@ test_render(void **state)
 	metrics_deny(1, DENY_UID_TABLE);
 	metrics_deny(1, DENY_UID_TABLE);
 	metrics_bytes_in(1, 5);
+	metrics_fwd_conn(1, 1500);
+	metrics_fwd_conn(1, 2000001);
+	metrics_fwd_bytes(1, 7, 0);
+	metrics_fwd_bytes(1, 3, 11);
+	metrics_fwd_fail(1);
 	buf_init(&b, 1 << 20);
 	assert_int_equal(metrics_render(m, p, &b), 0);
 	assert_int_equal(buf_append(&b, "", 1), 0);
@@ -446,6 +456,13 @@ test_render(void **state)
 	assert_non_null(strstr(s, "uds_gateway_denials_total{listener=\"echo\",reason=\"uid_limit\"} 1\n"));
 	assert_non_null(strstr(s, "uds_gateway_denials_total{listener=\"echo\",reason=\"uid_table_full\"} 2\n"));
 	assert_non_null(strstr(s, "uds_gateway_bytes_received_total{listener=\"echo\"} 5\n"));
+	assert_non_null(strstr(s, "uds_gateway_forwarded_connections_total{listener=\"echo\"} 2\n"));
+	assert_non_null(strstr(s, "uds_gateway_forwarded_bytes_total{listener=\"echo\",direction=\"to_upstream\"} 10\n"));
+	assert_non_null(strstr(s, "uds_gateway_forwarded_bytes_total{listener=\"echo\",direction=\"to_peer\"} 11\n"));
+	assert_non_null(strstr(s, "uds_gateway_upstream_connect_failures_total{listener=\"echo\"} 1\n"));
+	assert_non_null(strstr(s, "uds_gateway_upstream_connect_seconds_sum{listener=\"echo\"} 2.001501\n"));
+	assert_non_null(strstr(s, "uds_gateway_upstream_connect_seconds_count{listener=\"echo\"} 2\n"));
+	assert_non_null(strstr(s, "uds_gateway_forwarded_connections_total{listener=\"api\"} 0\n"));
 	assert_null(strstr(s, "code=\"500\""));	/* zero counts are left out */
 	families_grouped(s, 2);
 	/* One listener (a worker's own) and none render the same way. */
