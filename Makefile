@@ -57,7 +57,7 @@ REPLAY_BINS	= $(FUZZ_SRCS:fuzz/%.c=$(B)/replay_%)
 
 .PHONY: all run check unit replay system install clean lint deps fuzz fuzz-run
 
-all: $(B)/uds-gateway $(B)/seccomp_probe
+all: $(B)/uds-gateway $(B)/seccomp_probe $(B)/connector_probe
 
 $(B):
 	@mkdir -p $(B)
@@ -82,6 +82,10 @@ $(B)/uds-gateway: $(OBJS)
 
 $(B)/seccomp_probe: tests/system/seccomp_probe.c $(filter-out $(B)/main.o,$(OBJS))
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/connector_probe: tests/system/connector_probe.c src/connector.h \
+    src/fwd_proto.h src/gateway.h | $(B)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
 $(B)/test_%: tests/unit/test_%.c tests/unit/*.h $(B)/libpure.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DTEST_DATA_DIR='"tests/unit/data"' \

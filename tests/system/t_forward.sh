@@ -222,6 +222,17 @@ out=$(printf 'again' | socat -t 5 - "UNIX-CONNECT:$T/f.sock")
 check "connector restarted: new connections are forwarded" [ "$out" = again ]
 check "connector death logged" grep -q "connector echo pid $c0 killed by signal 9" "$GW_LOG"
 
+# --- a compromised worker: whatever it sends its connector
+# connector_probe plays a worker that sends another upstream's index,
+# bad records and descriptors to a real connector (started as the
+# parent starts it); only its own upstream's connection comes back.
+"$TOP/build/connector_probe" "$BIN" "$UP/echo.sock" 3 "$uid" "$(id -g uds-gateway)" >"$T/probe.out" 2>&1
+check "compromised worker: another upstream's index refused (EPERM, no fd)" grep -q "^another upstream's index: refused (EPERM)\$" "$T/probe.out"
+check "compromised worker: bad magic, descriptors, wrong sizes refused" sh -c "grep -q '^bad magic: refused (EPERM)\$' '$T/probe.out' && grep -q '^descriptor attached: refused (EPERM)\$' '$T/probe.out' && grep -q '^oversized record: no answer\$' '$T/probe.out'"
+check "compromised worker: refusals logged by the connector" grep -q "refused a request: another upstream's index" "$T/probe.out"
+check "compromised worker: channel closed after 16 bad records" grep -q "channel closed" "$T/probe.out"
+check "compromised worker probe: own upstream still served, nothing leaked" grep -q '^PASS$' "$T/probe.out"
+
 # --- metrics: counted per listener (the workers share the counters)
 curl -s --unix-socket "$T/mon.sock" http://x/metrics >"$T/metrics"
 m() { awk -v k="$1" '$1 == k { print $2 }' "$T/metrics"; }
