@@ -25,3 +25,11 @@ bench-reload:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all loadgen
 	B=$(B) bash bench/reload.sh
+
+# make bench-forward: the forward service against socat and
+# systemd-socket-proxyd on one upstream, and the splice/copy crossover;
+# results in bench/results/forward.md.
+.PHONY: bench-forward
+bench-forward:
+	@$(MAKE) --no-print-directory all loadgen
+	B=$(B) bash bench/forward.sh

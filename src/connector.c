@@ -27,11 +27,22 @@
 #define UNIX_RETRY_MS	50	/* a full Unix backlog: try again */
 #define MAXFDS_IN	8	/* descriptors we accept to find and close */
 
+struct answer;
+
 struct channel {
 	struct loop_ev	 ev;
 	struct channel	*prev, *next;
 	unsigned int	 bad;
 	unsigned int	 pending;
+	struct answer	*q, **qtail;	/* answers waiting for room */
+};
+
+/* An answer the worker's full channel could not take yet. */
+struct answer {
+	struct answer	*next;
+	uint64_t	 id;
+	int		 err;
+	int		 fd;		/* err 0: the connection */
 };
 
 struct pending {
@@ -112,9 +123,17 @@ channel_close(struct channel *ch)
 {
 	struct pending *p;
 
+	struct answer *a;
+
 	for (p = pendings; p != NULL; p = p->next)
 		if (p->ch == ch)
 			p->ch = NULL;	/* finish, then drop the result */
+	while ((a = ch->q) != NULL) {
+		ch->q = a->next;
+		if (a->fd != -1)
+			(void)close(a->fd);
+		free(a);
+	}
 	(void)loop_del(&cloop, &ch->ev);
 	(void)close(ch->ev.fd);
 	if (ch->prev != NULL)
@@ -127,11 +146,11 @@ channel_close(struct channel *ch)
 }
 
 /*
- * Answer one request: err 0 with fd, or an errno. A worker that does
- * not read its channel gets nothing (its own timeout closes the peer).
+ * Send one answer: err 0 with fd, or an errno. 1 sent (fd may be
+ * closed), 0 the channel is full, -1 it failed for good.
  */
-static void
-reply(struct channel *ch, uint64_t id, int err, int fd)
+static int
+send_answer(struct channel *ch, uint64_t id, int err, int fd)
 {
 	union {
 		struct cmsghdr	hdr;
@@ -161,19 +180,74 @@ reply(struct channel *ch, uint64_t id, int err, int fd)
 		cm->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
 	}
-	if (sendmsg(ch->ev.fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) !=
+	if (sendmsg(ch->ev.fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) ==
 	    (ssize_t)sizeof(rep))
-		log_debug("connector %s: answer to a worker lost: %s",
-		    conf.up.name, strerror(errno));
+		return 1;
+	if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR)
+		return 0;
+	log_debug("connector %s: answer to a worker lost: %s", conf.up.name,
+	    strerror(errno));
+	return -1;
+}
+
+/*
+ * Answer in order: behind queued answers, or queued when the channel is
+ * full (a burst beyond the socket's queue). The queue holds at most
+ * CONNECTOR_PENDING_MAX answers in all, as the requests did; the
+ * descriptor is ours until sent (fd is always consumed here).
+ */
+static void
+reply(struct channel *ch, uint64_t id, int err, int fd)
+{
+	struct answer *a;
+	int r = 0;
+
+	if (ch->q == NULL && (r = send_answer(ch, id, err, fd)) != 0) {
+		if (fd != -1)
+			(void)close(fd);
+		return;
+	}
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		if (fd != -1)
+			(void)close(fd);
+		return;		/* the worker's timeout closes its peer */
+	}
+	a->id = id;
+	a->err = err;
+	a->fd = fd;
+	if (ch->q == NULL) {
+		ch->q = a;
+		/* No more requests from it until it reads its answers. */
+		if (loop_set(&cloop, &ch->ev, LOOP_OUT) == -1)
+			fatal("epoll_ctl channel");
+	} else
+		*ch->qtail = a;
+	ch->qtail = &a->next;
+}
+
+/* The channel has room: send the queued answers, oldest first. */
+static void
+flush_answers(struct channel *ch)
+{
+	struct answer *a;
+
+	while ((a = ch->q) != NULL) {
+		if (send_answer(ch, a->id, a->err, a->fd) == 0)
+			return;
+		ch->q = a->next;
+		if (a->fd != -1)
+			(void)close(a->fd);
+		free(a);
+	}
+	if (loop_set(&cloop, &ch->ev, LOOP_IN) == -1)
+		fatal("epoll_ctl channel");
 }
 
 static void
 pending_free(struct pending *p)
 {
-	if (p->ev.fd != -1) {
-		(void)loop_del(&cloop, &p->ev);
-		(void)close(p->ev.fd);
-	}
+	if (p->ev.fd != -1)
+		(void)close(p->ev.fd);	/* and out of the epoll set */
 	if (p->ch != NULL)
 		p->ch->pending--;
 	if (p->prev != NULL)
@@ -190,8 +264,13 @@ pending_free(struct pending *p)
 static void
 pending_done(struct pending *p, int err)
 {
-	if (p->ch != NULL)
-		reply(p->ch, p->id, err, p->ev.fd);
+	if (p->ev.fd != -1 && p->ev.mask != 0)
+		(void)loop_del(&cloop, &p->ev);
+	if (p->ch != NULL) {
+		reply(p->ch, p->id, err, err == 0 ? p->ev.fd : -1);
+		if (err == 0)
+			p->ev.fd = -1;	/* reply() has it now */
+	}
 	pending_free(p);
 }
 
@@ -244,8 +323,6 @@ pending_event(struct loop_ev *ev, uint32_t events)
 		err = errno;
 	if (err == EINPROGRESS)
 		return;
-	if (loop_del(&cloop, ev) == -1)
-		err = errno;
 	pending_done(p, err);
 }
 
@@ -360,9 +437,14 @@ channel_event(struct loop_ev *ev, uint32_t events)
 	    offsetof(struct channel, ev));
 	int i;
 
-	(void)events;
+	if (events & EPOLLOUT) {
+		flush_answers(ch);
+		/* Requests wait while answers do: back-pressure. */
+		if (ch->q != NULL)
+			return;
+	}
 	/* A bounded batch: one busy worker must not starve the others. */
-	for (i = 0; i < 64; i++)
+	for (i = 0; i < 64 && ch->q == NULL; i++)
 		if (channel_read(ch) != 0)
 			return;
 }
@@ -411,6 +493,7 @@ ipc_event(struct loop_ev *ev, uint32_t events)
 	}
 	ch->ev.fd = fd;
 	ch->ev.cb = channel_event;
+	ch->qtail = &ch->q;
 	if (loop_add(&cloop, &ch->ev, LOOP_IN, 0) == -1) {
 		log_warn("connector %s: epoll_ctl channel", conf.up.name);
 		(void)close(fd);

@@ -55,6 +55,7 @@ struct fwd {
 	uint64_t	 asked_us;	/* when the connector was asked */
 	struct dir	 d[2];
 	int		 hup;		/* HUP_PEER, HUP_UPSTREAM: gone */
+	int		 unsent;	/* F_CONNECTING: channel was full */
 	uint8_t		*auth;		/* F_AUTH: the line so far */
 	size_t		 authlen;
 };
@@ -63,12 +64,14 @@ static struct loop	*floop;
 static struct loop_ev	 chan_ev;
 static struct fwd	*fwds, *dead;
 static size_t		 nfwd;
+static size_t		 nunsent;	/* requests waiting for the channel */
 static uint64_t		 next_id = 1;
 static uint8_t		 scratch[FORWARD_WINDOW];
 static int		 pool[FORWARD_PIPE_POOL][2];
 static size_t		 npool;
 
 static void	upstream_event(struct loop_ev *, uint32_t);
+static void	set_unsent(struct fwd *, int);
 static void	fwd_run(struct fwd *);
 
 size_t
@@ -144,6 +147,8 @@ fwd_close(struct fwd *f)
 
 	if (f->state == F_DEAD)
 		return;
+	if (f->unsent)
+		set_unsent(f, 0);
 	f->state = F_DEAD;
 	/* Closing the fds removes them from the epoll set. */
 	(void)close(f->pev.fd);
@@ -415,25 +420,77 @@ fwd_run(struct fwd *f)
 	}
 }
 
+/*
+ * Send f's request. 1 sent, 0 the channel is full (a burst beyond the
+ * socket's queue: sent when it drains), -1 the connector cannot be
+ * reached (f is closed).
+ */
+static int
+send_request(struct fwd *f)
+{
+	struct fwd_req rq;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.magic = FWD_REQ_MAGIC;
+	rq.upstream = f->wl->wl_conf->upstream_idx;
+	rq.id = f->id;
+	if (send(chan_ev.fd, &rq, sizeof(rq), MSG_DONTWAIT | MSG_NOSIGNAL) ==
+	    (ssize_t)sizeof(rq))
+		return 1;
+	if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR)
+		return 0;
+	metrics_fwd_fail(f->wl->wl_idx);
+	fwd_log(f, "upstream: cannot reach the connector", errno);
+	fwd_close(f);
+	return -1;
+}
+
+static void
+set_unsent(struct fwd *f, int unsent)
+{
+	if (f->unsent == unsent)
+		return;
+	f->unsent = unsent;
+	nunsent += unsent ? 1 : (size_t)-1;
+	if (loop_set(floop, &chan_ev, nunsent > 0 ? LOOP_IN | LOOP_OUT :
+	    LOOP_IN) == -1)
+		fatal("epoll_ctl connector channel");
+}
+
+/* The channel has room again: send what waits, oldest first. */
+static void
+send_unsent(void)
+{
+	struct fwd *f, *next;
+	int r;
+
+	/* New connections are pushed at the head: walk from the tail. */
+	for (f = fwds; f != NULL && f->next != NULL; f = f->next)
+		;
+	for (; f != NULL && nunsent > 0; f = next) {
+		next = f->prev;
+		if (!f->unsent || f->state != F_CONNECTING)
+			continue;
+		if ((r = send_request(f)) == 0)
+			return;
+		if (r == 1)
+			set_unsent(f, 0);
+	}
+}
+
 /* Ask the connector for an upstream connection. */
 static void
 fwd_request(struct fwd *f)
 {
 	const struct listener_conf *lc = f->wl->wl_conf;
-	struct fwd_req rq;
+	int r;
 
-	memset(&rq, 0, sizeof(rq));
-	rq.magic = FWD_REQ_MAGIC;
-	rq.upstream = lc->upstream_idx;
-	rq.id = f->id = next_id++;
+	f->id = next_id++;
 	f->asked_us = now_us();
-	if (send(chan_ev.fd, &rq, sizeof(rq), MSG_DONTWAIT | MSG_NOSIGNAL) !=
-	    (ssize_t)sizeof(rq)) {
-		metrics_fwd_fail(f->wl->wl_idx);
-		fwd_log(f, "upstream: cannot reach the connector", errno);
-		fwd_close(f);
+	if ((r = (nunsent > 0 ? 0 : send_request(f))) == -1)
 		return;
-	}
+	if (r == 0)
+		set_unsent(f, 1);
 	f->state = F_CONNECTING;
 	f->deadline = floop->now_ms + lc->upstream_timeout_ms +
 	    FORWARD_CONNECTOR_GRACE_MS;
@@ -508,7 +565,8 @@ chan_event(struct loop_ev *ev, uint32_t events)
 	ssize_t n;
 	int fd, i;
 
-	(void)events;
+	if (events & EPOLLOUT)
+		send_unsent();
 	for (i = 0; i < 64; i++) {
 		memset(&msg, 0, sizeof(msg));
 		iov.iov_base = &rep;
@@ -537,7 +595,8 @@ chan_event(struct loop_ev *ev, uint32_t events)
 			continue;
 		}
 		for (f = fwds; f != NULL; f = f->next)
-			if (f->state == F_CONNECTING && f->id == rep.id)
+			if (f->state == F_CONNECTING && !f->unsent &&
+		    f->id == rep.id)
 				break;
 		if (f == NULL) {
 			/* Its peer went away, or it timed out: not needed. */

@@ -19,7 +19,9 @@ struct wlistener;
  * to the pool (the relay copies again until the next large read). See
  * bench/README.md for the measurement behind the value.
  */
+#ifndef FORWARD_SPLICE_MIN	/* bench/forward.sh builds with others */
 #define FORWARD_SPLICE_MIN	(16 * 1024)
+#endif
 #define FORWARD_PIPE_POOL	16	/* idle pipes kept per worker */
 #define FORWARD_AUTH_MAX	600	/* "AUTH " + token + CR LF */
 #define FORWARD_CONNECTOR_GRACE_MS 1000	/* beyond connect_timeout */
