@@ -533,7 +533,7 @@ connector_main(int idx, int flags)
 {
 	struct privdrop pd;
 	struct sigaction sa;
-	int keep[1];
+	int keep[2];
 	char ready = WORKER_MSG_READY, comm[16];
 	pid_t parent = getppid();
 
@@ -553,7 +553,9 @@ connector_main(int idx, int flags)
 		fatal("sigaction");
 
 	keep[0] = CONNECTOR_FD_IPC;
-	privdrop_close_fds_except(keep, 1);
+	keep[1] = CONNECTOR_FD_CHROOT;
+	privdrop_close_fds_except(keep, conf.up.kind == UP_TCP &&
+	    geteuid() == 0 ? 2 : 1);
 	memset(&pd, 0, sizeof(pd));
 	pd.uid = conf.up.uid;
 	pd.gid = conf.up.gid;
@@ -561,11 +563,14 @@ connector_main(int idx, int flags)
 	pd.ngroups = conf.up.ngroups;
 	pd.change_ids = geteuid() == 0;
 	/*
-	 * No chroot: a Unix upstream is a path. Its own network namespace
-	 * then (a Unix path is reached from any), so that it can reach no
-	 * TCP port and no abstract socket of the host.
+	 * A Unix upstream is a path: no chroot, but its own network
+	 * namespace (a path is reached from any), so that it can reach no
+	 * TCP port and no abstract socket of the host. A TCP upstream
+	 * needs no file system: the workers' empty chroot.
 	 */
-	pd.chroot_fd = -1;
+	pd.chroot_fd = conf.up.kind == UP_TCP && geteuid() == 0 ?
+	    CONNECTOR_FD_CHROOT : -1;
+	pd.no_chroot = conf.up.kind == UP_UNIX;
 	pd.try_unshare = conf.up.kind == UP_UNIX;
 	pd.nofile = conf.nofile;
 	pd.parent = parent;

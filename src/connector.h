@@ -10,6 +10,8 @@
 /* Descriptors a connector is exec'd with (see parent_connector.c). */
 #define CONNECTOR_FD_IPC	3	/* SOCK_SEQPACKET to the parent */
 #define CONNECTOR_FD_CONF	4	/* sealed memfd: struct connector_conf */
+#define CONNECTOR_FD_CHROOT	5	/* TCP upstream, as root: the workers'
+					   empty chroot (O_PATH) */
 
 /* From the parent on CONNECTOR_FD_IPC: a worker's channel (SCM_RIGHTS). */
 #define CONNECTOR_MSG_CHANNEL	'C'

@@ -215,13 +215,19 @@ child_exec(const struct cproc *c, int ipc, int conf)
 {
 	char idx[16], name[16 + POLICY_NAME_MAX];
 	char *argv[8];
-	int t_ipc, t_conf, fd, argc = 0;
+	int t_ipc, t_conf, t_root = -1, fd, argc = 0;
+	int root = parent_worker_chroot_fd();
 	sigset_t set;
 
+	/* The jail only for a TCP upstream: a Unix one needs its path. */
+	if (c->pol->upstreams[c->up].kind != UP_TCP)
+		root = -1;
 	if ((t_ipc = fcntl(ipc, F_DUPFD_CLOEXEC, 10)) == -1 ||
 	    (t_conf = fcntl(conf, F_DUPFD_CLOEXEC, 10)) == -1 ||
+	    (root != -1 && (t_root = fcntl(root, F_DUPFD_CLOEXEC, 10)) == -1) ||
 	    dup2(t_ipc, CONNECTOR_FD_IPC) == -1 ||
-	    dup2(t_conf, CONNECTOR_FD_CONF) == -1)
+	    dup2(t_conf, CONNECTOR_FD_CONF) == -1 ||
+	    (t_root != -1 && dup2(t_root, CONNECTOR_FD_CHROOT) == -1))
 		_exit(127);
 	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1 ||
 	    dup2(fd, 0) == -1 || dup2(fd, 1) == -1 ||

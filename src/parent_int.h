@@ -109,6 +109,8 @@ void	 parent_sock_activation_close_unused(const struct activation *act,
  * died before sending it, else why says what went wrong.
  */
 void	 parent_worker_prepare_chroot(void);
+/* parent_worker_chroot_fd: that directory (O_PATH), or -1 when not root. */
+int	 parent_worker_chroot_fd(void);
 void	 parent_worker_gen_init(struct gen *g);
 int	 parent_worker_make_shared(struct gen *g);
 void	 parent_worker_free_shared(struct gen *g);

@@ -84,6 +84,12 @@ parent_worker_prepare_chroot(void)
 	(void)closedir(d);
 }
 
+int
+parent_worker_chroot_fd(void)
+{
+	return chroot_fd;
+}
+
 void
 parent_worker_gen_init(struct gen *g)
 {

@@ -253,10 +253,14 @@ privdrop_apply(const struct privdrop *pd)
 	if (pd->change_ids) {
 		if (pd->try_unshare)
 			do_unshare();
-		/* As root, never without the jail. */
-		if (pd->chroot_fd < 0)
+		/*
+		 * As root, never without the jail, except for a connector
+		 * whose upstream is a path (its own allowlist has no open).
+		 */
+		if (pd->chroot_fd < 0 && !pd->no_chroot)
 			fatalx("privdrop: no chroot directory");
-		do_chroot(pd->chroot_fd);
+		if (pd->chroot_fd >= 0)
+			do_chroot(pd->chroot_fd);
 	} else {
 		if (pd->try_unshare)
 			log_info("privdrop: not root: skipping unshare");

@@ -17,6 +17,8 @@ struct privdrop {
 	rlim_t		 nofile;	/* RLIMIT_NOFILE, soft and hard */
 	int		 try_unshare;	/* new net+ipc namespaces if allowed */
 	pid_t		 parent;	/* expected getppid(); 0: no check */
+	int		 no_chroot;	/* a connector for a Unix path: it must
+					   see the files; as root only */
 	const gid_t	*groups;	/* supplementary groups besides gid */
 	size_t		 ngroups;	/* (a connector's); 0 for workers */
 };

@@ -139,6 +139,7 @@ check "connector: seccomp filter" [ "$(proc_field "$c0" Seccomp)" = 2 ]
 check "connector (Unix upstream): its own network namespace" [ "$(readlink /proc/$c0/ns/net)" != "$(readlink /proc/$GW_PID/ns/net)" ]
 c1=$(conn_pid 1)
 check "connector (TCP upstream): the host's network namespace" [ "$(readlink /proc/$c1/ns/net)" = "$(readlink /proc/$GW_PID/ns/net)" ]
+check "connector (TCP upstream): chrooted in the workers' empty jail" [ "$(readlink /proc/$c1/root)" = /run/uds-gateway/empty ]
 check "connector: comm names the upstream" [ "$(cat /proc/$c0/comm)" = "uds-gw-c:echo" ]
 w=$(worker_pid)
 check "forward worker: seccomp filter" [ "$(proc_field "$w" Seccomp)" = 2 ]
