@@ -147,17 +147,23 @@ parent_connector_channel_close(int chan_id)
 	chans[chan_id].fd = -1;
 }
 
+/*
+ * A connector's records: through log_worker_record(), like a worker's
+ * (priority clamped, bytes escaped, prefixed with who the parent knows
+ * it is), at most 64 a turn.
+ */
 static void
 cipc_event(struct loop_ev *ev, uint32_t events)
 {
 	struct cproc *c = (struct cproc *)((char *)ev -
 	    offsetof(struct cproc, ev));
-	char rec[1200];
+	char rec[1200], who[32 + POLICY_NAME_MAX];
 	ssize_t n;
+	int i;
 
 	(void)events;
-	for (;;) {
-		n = recv(ev->fd, rec, sizeof(rec) - 1, MSG_DONTWAIT);
+	for (i = 0; i < 64; i++) {
+		n = recv(ev->fd, rec, sizeof(rec), MSG_DONTWAIT);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n <= 0) {
@@ -166,18 +172,16 @@ cipc_event(struct loop_ev *ev, uint32_t events)
 			ev->fd = -1;
 			return;
 		}
-		rec[n] = '\0';
 		if (rec[0] == WORKER_MSG_READY && n == 1) {
 			c->ready = 1;
 			c->backoff_ms = CBACKOFF_MIN_MS;
 			log_debug("connector %s (generation %lu) ready, pid %ld",
 			    cname(c), c->gen_id, (long)c->pid);
-		} else if (rec[0] >= '0' && rec[0] <= '7')
-			log_prio(rec[0] - '0', "connector %ld: %s",
-			    (long)c->pid, rec + 1);
-		else
-			log_prio(LOG_ERR, "connector %ld: %s", (long)c->pid,
-			    rec);
+			continue;
+		}
+		(void)snprintf(who, sizeof(who), "connector %s pid %ld",
+		    cname(c), (long)c->pid);
+		log_worker_record(who, rec, (size_t)n);
 	}
 }
 
