@@ -121,7 +121,11 @@ pipe_get(int p[2])
 		p[1] = pool[npool][1];
 		return 0;
 	}
-	return pipe2(p, O_NONBLOCK | O_CLOEXEC);
+	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) == -1)
+		return -1;
+	/* Not fatal: the pipe works at its default size. */
+	(void)fcntl(p[1], F_SETPIPE_SZ, FORWARD_PIPE_SIZE);
+	return 0;
 }
 
 static void
@@ -302,7 +306,7 @@ dir_pump(struct fwd *f, struct dir *d, int src, int dst, int src_gone)
 		}
 		if (d->pipe[0] != -1) {
 			n = splice(src, NULL, d->pipe[1], NULL,
-			    FORWARD_WINDOW, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			    FORWARD_PIPE_SIZE, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n == -1 && errno == EAGAIN) {
 				/* Nothing more now: an idle side holds no pipe. */
 				pipe_put(d->pipe);

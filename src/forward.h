@@ -23,6 +23,13 @@ struct wlistener;
 #define FORWARD_SPLICE_MIN	(16 * 1024)
 #endif
 #define FORWARD_PIPE_POOL	16	/* idle pipes kept per worker */
+/*
+ * A splicing direction's pipe is grown to this (F_SETPIPE_SZ, capped by
+ * fs.pipe-max-size; the default 64 KiB stays if that fails): fewer,
+ * larger splices for a bulk stream. Kernel memory, and only while the
+ * direction is busy: an idle side's pipe goes back to the pool.
+ */
+#define FORWARD_PIPE_SIZE	(256 * 1024)
 #define FORWARD_AUTH_MAX	600	/* "AUTH " + token + CR LF */
 #define FORWARD_CONNECTOR_GRACE_MS 1000	/* beyond connect_timeout */
 
