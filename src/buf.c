@@ -7,6 +7,8 @@
 #include "compat.h"
 #include "gateway.h"
 
+const uint8_t	buf_empty[1];
+
 void
 buf_init(struct buf *b, size_t max)
 {

@@ -31,10 +31,19 @@ void	 buf_free(struct buf *);
 /* buf_trim: release storage if the buffer is empty. */
 void	 buf_trim(struct buf *);
 
+/* A valid address for zero bytes: what buf_ptr() returns with no storage. */
+extern const uint8_t buf_empty[1];
+
+/*
+ * buf_ptr: the unread bytes, a view valid until the next buf_* call that
+ * changes the buffer. Never NULL: a buffer without storage (fresh, freed,
+ * trimmed) gives buf_empty, so that memchr(), memcpy() and pointer
+ * arithmetic on zero bytes stay defined (NULL + 0 is not, in C).
+ */
 static inline const uint8_t *
 buf_ptr(const struct buf *b)
 {
-	return b->b_data + b->b_off;
+	return b->b_data != NULL ? b->b_data + b->b_off : buf_empty;
 }
 
 static inline size_t

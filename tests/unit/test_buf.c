@@ -214,6 +214,29 @@ test_swap(void **state)
 	buf_free(&b);
 }
 
+/* An empty buffer still has an address: no NULL + 0 for its callers. */
+static void
+test_empty_ptr(void **state)
+{
+	struct buf b;
+	uint8_t out[1] = { 'x' };
+
+	(void)state;
+	buf_init(&b, 100);
+	assert_non_null(buf_ptr(&b));		/* never allocated */
+	assert_int_equal(buf_len(&b), 0);
+	memcpy(out, buf_ptr(&b), buf_len(&b));
+	assert_null(memchr(buf_ptr(&b), '\n', buf_len(&b)));
+	assert_int_equal(buf_append(&b, "a\n", 2), 0);
+	buf_consume(&b, 2);
+	assert_non_null(buf_ptr(&b));		/* storage, nothing unread */
+	buf_trim(&b);
+	assert_non_null(buf_ptr(&b));		/* storage given back */
+	buf_free(&b);
+	assert_non_null(buf_ptr(&b));
+	assert_int_equal(out[0], 'x');
+}
+
 int
 main(void)
 {
@@ -227,6 +250,7 @@ main(void)
 		cmocka_unit_test(test_strlcpy),
 		cmocka_unit_test(test_recallocarray),
 		cmocka_unit_test(test_swap),
+		cmocka_unit_test(test_empty_ptr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
