@@ -1,31 +1,27 @@
 /* SPDX-License-Identifier: ISC */
-/* Connection life cycle shared by every service: buffers, timeouts, close. */
-#define _GNU_SOURCE	/* accept4, O_PATH, memfd_create, SO_PEERGROUPS */
+/*
+ * Connection life cycle shared by every service: buffers, timeouts,
+ * close, and what the services share (the denial line, the token check).
+ * The I/O is the transport's (conn.h): this file makes no system call.
+ */
 #include <sys/epoll.h>
-#include <sys/socket.h>
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
+#include <string.h>
 
 #include "conn.h"
 #include "log.h"
 #include "metrics.h"
+#include "token.h"
 
-static struct loop	*conn_loop;
 static struct conn	*conn_head;
 static size_t		 conn_n;
 
-static void	conn_event(struct loop_ev *, uint32_t);
 static void	conn_update(struct conn *);
 static int	conn_linger(struct conn *);
-
-void
-conn_setup(struct loop *l)
-{
-	conn_loop = l;
-}
 
 size_t
 conn_count(void)
@@ -41,7 +37,6 @@ conn_new(struct wlistener *wl, int fd, const struct peer *peer,
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	c->c_ev.cb = conn_event;
 	c->c_ev.fd = fd;
 	c->c_l = wl;
 	buf_init(&c->c_in, in_max);
@@ -49,8 +44,14 @@ conn_new(struct wlistener *wl, int fd, const struct peer *peer,
 	c->c_pid = peer->pid;
 	c->c_uid = peer->uid;
 	c->c_gid = peer->gid;
-	if (loop_add(conn_loop, &c->c_ev, EPOLLIN, 0) == -1) {
+	if (peer->label != NULL && peer->label[0] != '\0' &&
+	    (c->c_label = strdup(peer->label)) == NULL) {
+		free(c);
+		return NULL;
+	}
+	if (conn_io_add(c) == -1) {
 		log_warn("epoll_ctl add");
+		free(c->c_label);
 		free(c);
 		return NULL;
 	}
@@ -70,9 +71,7 @@ conn_close(struct conn *c)
 
 	if (wl->wl_svc->close != NULL)
 		wl->wl_svc->close(c);
-	(void)loop_del(conn_loop, &c->c_ev);
-	/* Nothing useful can be done if close fails on a socket. */
-	(void)close(c->c_ev.fd);
+	conn_io_close(c);
 	buf_free(&c->c_in);
 	buf_free(&c->c_out);
 	if (c->c_prev != NULL)
@@ -90,13 +89,14 @@ conn_close(struct conn *c)
 		metrics_refuse_release(wl->wl_idx);
 	if ((c->c_flags & CONN_REFUSED) == 0)
 		metrics_conn_release(wl->wl_idx);
+	free(c->c_label);
 	free(c);
 }
 
 void
 conn_timeout(struct conn *c, uint32_t ms)
 {
-	c->c_deadline = ms ? conn_loop->now_ms + ms : 0;
+	c->c_deadline = ms ? conn_io_now() + ms : 0;
 }
 
 int
@@ -128,6 +128,74 @@ conn_drain_more(const struct conn *c, size_t held)
 	return c->c_drain_mark > end;
 }
 
+void
+conn_close_after_flush(struct conn *c)
+{
+	c->c_flags |= CONN_CLOSING;
+}
+
+void
+conn_close_lingering(struct conn *c)
+{
+	c->c_flags |= CONN_CLOSING | CONN_LINGER;
+}
+
+void
+conn_input_pending(struct conn *c)
+{
+	c->c_flags |= CONN_PENDING;
+}
+
+void
+conn_wipe_input(struct conn *c)
+{
+	c->c_in.b_wipe = 1;
+}
+
+void
+conn_log_denial(const struct wlistener *wl, const struct peer *peer,
+    int which, const char *why)
+{
+	const struct listener_conf *lc = wl->wl_conf;
+	const char *label = peer->label != NULL ? peer->label : "";
+
+	if (!log_denial_permit(peer->uid, conn_io_now()))
+		return;		/* counted; the worker's tick logs the summary */
+	log_warnx("%s: denied pid %ld uid %lu gid %lu%s%s: %s (%s %s:%u)",
+	    lc->name, (long)peer->pid, (unsigned long)peer->uid,
+	    (unsigned long)peer->gid, label[0] ? " label " : "", label, why,
+	    which >= 0 ? "rule at" : "listener at", wl->wl_file,
+	    which >= 0 ? lc->rules[which].line : lc->line);
+}
+
+int
+conn_token_check(struct conn *c, const uint8_t *tok, size_t len,
+    const char *why)
+{
+	const struct listener_conf *lc = c->c_l->wl_conf;
+	struct peer peer;
+	char line[32];
+
+	if (lc->ntokens == 0)
+		return 0;
+	if (tok != NULL) {
+		if (token_check(tok, len, (const uint8_t (*)[POLICY_TOKEN_LEN])
+		    lc->tokens, lc->ntokens))
+			return 0;
+		why = "wrong";
+	} else if (why == NULL)
+		why = "missing";
+	memset(&peer, 0, sizeof(peer));
+	peer.pid = c->c_pid;
+	peer.uid = c->c_uid;
+	peer.gid = c->c_gid;
+	peer.label = c->c_label;
+	(void)snprintf(line, sizeof(line), "%s token", why);
+	conn_log_denial(c->c_l, &peer, -1, line);
+	metrics_deny(c->c_l->wl_idx, DENY_TOKEN);
+	return -1;
+}
+
 /* Write what we can; -1 if the peer is gone. */
 static int
 conn_flush(struct conn *c)
@@ -135,7 +203,7 @@ conn_flush(struct conn *c)
 	ssize_t n;
 
 	while (buf_len(&c->c_out) > 0) {
-		n = write(c->c_ev.fd, buf_ptr(&c->c_out), buf_len(&c->c_out));
+		n = conn_io_write(c, buf_ptr(&c->c_out), buf_len(&c->c_out));
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -169,7 +237,7 @@ conn_read(struct conn *c)
 		want = CONN_READ_MAX;
 	if (buf_reserve(&c->c_in, want, &p, &avail) != 0)
 		return -1;
-	n = read(c->c_ev.fd, p, avail);
+	n = conn_io_read(c, p, avail);
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return 0;
@@ -204,7 +272,7 @@ conn_linger(struct conn *c)
 	if ((c->c_flags & (CONN_LINGER | CONN_EOF)) != CONN_LINGER ||
 	    (c->c_flags & (CONN_REFUSED | CONN_REFUSE_HELD)) == CONN_REFUSED)
 		return 0;
-	if (shutdown(c->c_ev.fd, SHUT_WR) == -1)
+	if (conn_io_shutdown(c) == -1)
 		return 0;
 	c->c_flags |= CONN_LINGERING;
 	buf_free(&c->c_in);
@@ -220,7 +288,7 @@ conn_discard(struct conn *c)
 	int i;
 
 	for (i = 0; i < 16; i++) {
-		n = read(c->c_ev.fd, junk, sizeof(junk));
+		n = conn_io_read(c, junk, sizeof(junk));
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n <= 0 || (c->c_linger += (size_t)n) > CONN_LINGER_MAX) {
@@ -250,18 +318,15 @@ conn_update(struct conn *c)
 		mask = EPOLLIN;
 	if (conn_can_read(c))
 		mask |= EPOLLIN;
-	if (loop_set(conn_loop, &c->c_ev, mask) == -1) {
+	if (conn_io_set(c, mask) == -1) {
 		log_warn("epoll_ctl mod");
 		conn_close(c);
 	}
 }
 
-static void
-conn_event(struct loop_ev *ev, uint32_t events)
+void
+conn_event(struct conn *c, uint32_t events)
 {
-	struct conn *c = (struct conn *)((char *)ev -
-	    offsetof(struct conn, c_ev));
-
 	if (c->c_flags & CONN_LINGERING) {
 		if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 			conn_discard(c);

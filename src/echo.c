@@ -4,9 +4,7 @@
 
 #include "echo.h"
 #include "log.h"
-#include "metrics.h"
 #include "token.h"
-#include "worker.h"
 
 #define AUTH_LINE_MAX	600	/* "AUTH " + token + CR LF */
 
@@ -20,7 +18,7 @@ echo_open(struct conn *c)
 
 	if (lc->ntokens > 0) {
 		/* The AUTH line passes through c_in: zero it when freed. */
-		c->c_in.b_wipe = 1;
+		conn_wipe_input(c);
 		c->c_svc = NULL;
 		conn_timeout(c, lc->lim.header_timeout_ms);
 	} else {
@@ -48,7 +46,6 @@ static int
 echo_auth(struct conn *c)
 {
 	const struct listener_conf *lc = c->c_l->wl_conf;
-	const struct policy *pol = worker_policy();
 	const uint8_t *p = buf_ptr(&c->c_in), *nl, *tok;
 	size_t len = buf_len(&c->c_in), linelen, toklen;
 	const char *why;
@@ -56,7 +53,7 @@ echo_auth(struct conn *c)
 	if ((nl = memchr(p, '\n', len)) == NULL) {
 		if (len >= AUTH_LINE_MAX)
 			linelen = len;	/* judge what there is, then close */
-		else if (c->c_flags & CONN_EOF) {
+		else if (conn_eof(c)) {
 			why = "missing";
 			goto deny;
 		} else
@@ -74,11 +71,8 @@ echo_auth(struct conn *c)
 		why = "malformed";
 		goto deny;
 	}
-	if (!token_check(tok, toklen, (const uint8_t (*)[POLICY_TOKEN_LEN])
-	    lc->tokens, lc->ntokens)) {
-		why = "wrong";
-		goto deny;
-	}
+	if (conn_token_check(c, tok, toklen, NULL) == -1)
+		return -1;	/* "wrong", counted and logged */
 	buf_consume(&c->c_in, (size_t)(nl - p) + 1);
 	c->c_svc = &echo_authed;
 	conn_timeout(c, lc->lim.idle_timeout_ms);
@@ -86,11 +80,7 @@ echo_auth(struct conn *c)
 	    (long)c->c_pid, (unsigned long)c->c_uid);
 	return 1;
 deny:
-	log_warnx("%s: denied pid %ld uid %lu gid %lu: %s token "
-	    "(listener at %.*s:%u)", lc->name, (long)c->c_pid,
-	    (unsigned long)c->c_uid, (unsigned long)c->c_gid, why,
-	    (int)sizeof(pol->file), pol->file, lc->line);
-	metrics_deny(c->c_l->wl_idx, DENY_TOKEN);
+	(void)conn_token_check(c, NULL, 0, why);	/* counts and logs */
 	return -1;
 }
 
@@ -116,8 +106,8 @@ echo_input(struct conn *c)
 		}
 		conn_timeout(c, c->c_l->wl_conf->lim.idle_timeout_ms);
 	}
-	if (c->c_flags & CONN_EOF)
-		c->c_flags |= CONN_CLOSING;	/* flush, then close */
+	if (conn_eof(c))
+		conn_close_after_flush(c);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -620,8 +621,8 @@ static void
 fwd_auth(struct fwd *f)
 {
 	const struct listener_conf *lc = f->wl->wl_conf;
-	const struct policy *pol = worker_policy();
 	const uint8_t *nl, *tok;
+	char line[32];
 	size_t linelen, toklen;
 	const char *why = "missing";
 	ssize_t n;
@@ -656,10 +657,9 @@ fwd_auth(struct fwd *f)
 	fwd_request(f);
 	return;
  deny:
-	log_warnx("%s: denied pid %ld uid %lu gid %lu: %s token "
-	    "(listener at %.*s:%u)", lc->name, (long)f->peer.pid,
-	    (unsigned long)f->peer.uid, (unsigned long)f->peer.gid, why,
-	    (int)sizeof(pol->file), pol->file, lc->line);
+	/* The one denial line of every service (rate-limited per uid). */
+	(void)snprintf(line, sizeof(line), "%s token", why);
+	conn_log_denial(f->wl, &f->peer, -1, line);
 	metrics_deny(f->wl->wl_idx, DENY_TOKEN);
 	fwd_close(f);
 }

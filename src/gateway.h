@@ -196,6 +196,8 @@ struct peer {
 	gid_t		 gid;
 	const gid_t	*groups;	/* supplementary groups, borrowed */
 	size_t		 ngroups;
+	const char	*label;		/* LSM label (SO_PEERSEC), for logs;
+					   "" or NULL: none; borrowed */
 };
 
 #endif /* UDSGW_GATEWAY_H */

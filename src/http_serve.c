@@ -1,8 +1,5 @@
 /* SPDX-License-Identifier: ISC */
 /* The HTTP/1.1 service: routes, responses, keep-alive, pipelining. */
-#define _GNU_SOURCE	/* accept4, O_PATH, memfd_create, SO_PEERGROUPS */
-#include <sys/socket.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +10,6 @@
 #include "log.h"
 #include "metrics.h"
 #include "token.h"
-#include "worker.h"
 
 enum hs_state {
 	HS_HEAD = 0,		/* waiting for a request head */
@@ -112,7 +108,7 @@ respond_head(struct conn *c, int status, const char *ctype,
 	if (conn_write(c, h, (size_t)n) == -1)
 		return -1;
 	if (!keep_alive)
-		c->c_flags |= CONN_CLOSING | CONN_LINGER;
+		conn_close_lingering(c);
 	return 0;
 }
 
@@ -276,17 +272,15 @@ static gid_t	peer_groups[65536];
 static int
 reply_whoami(struct conn *c, struct hs *hs)
 {
-	socklen_t glen = sizeof(peer_groups);
 	char num[64];
 	struct buf b;
 	size_t i, ng;
 	int n, r = 0;
 
 	/* Asked again here so that no connection carries the list around. */
-	if (getsockopt(c->c_ev.fd, SOL_SOCKET, SO_PEERGROUPS, peer_groups,
-	    &glen) == -1)
+	if (conn_io_groups(c, peer_groups, sizeof(peer_groups) /
+	    sizeof(peer_groups[0]), &ng) == -1)
 		return respond_error(c, 500, NULL, hs->head_method);
-	ng = glen / sizeof(gid_t);
 	buf_init(&b, 16 * (ng + 8));
 	n = snprintf(num, sizeof(num), "{\"pid\":%ld,\"uid\":%lu,\"gid\":%lu,",
 	    (long)c->c_pid, (unsigned long)c->c_uid, (unsigned long)c->c_gid);
@@ -315,7 +309,8 @@ reply_metrics(struct conn *c, struct hs *hs)
 	int r;
 
 	buf_init(&b, 1024 * 1024);
-	if (worker_metrics_render(&b) != 0) {
+	if (metrics_render_set(c->c_l->wl_mset, c->c_l->wl_mnames,
+	    c->c_l->wl_nmset, &b) != 0) {
 		buf_free(&b);
 		return respond_error(c, 500, NULL, hs->head_method);
 	}
@@ -370,30 +365,17 @@ finish(struct conn *c, struct hs *hs)
 static int
 check_token(struct conn *c, const struct http_request *req)
 {
-	const struct listener_conf *lc = c->c_l->wl_conf;
-	const struct policy *pol = worker_policy();
 	const uint8_t *tok;
 	size_t toklen;
-	const char *why;
 
-	if (lc->ntokens == 0)
+	if (c->c_l->wl_conf->ntokens == 0)
 		return 0;
 	if (req->authorization == NULL)
-		why = "missing";
-	else if (token_parse_bearer(req->authorization,
-	    req->authorization_len, &tok, &toklen) != 0)
-		why = "malformed";
-	else if (!token_check(tok, toklen,
-	    (const uint8_t (*)[POLICY_TOKEN_LEN])lc->tokens, lc->ntokens))
-		why = "wrong";
-	else
-		return 0;
-	log_warnx("%s: denied pid %ld uid %lu gid %lu: %s token "
-	    "(listener at %.*s:%u)", lc->name, (long)c->c_pid,
-	    (unsigned long)c->c_uid, (unsigned long)c->c_gid, why,
-	    (int)sizeof(pol->file), pol->file, lc->line);
-	metrics_deny(c->c_l->wl_idx, DENY_TOKEN);
-	return -1;
+		return conn_token_check(c, NULL, 0, "missing");
+	if (token_parse_bearer(req->authorization, req->authorization_len,
+	    &tok, &toklen) != 0)
+		return conn_token_check(c, NULL, 0, "malformed");
+	return conn_token_check(c, tok, toklen, NULL);
 }
 
 /*
@@ -531,11 +513,11 @@ http_input(struct conn *c)
 		c->c_svc = hs;
 	}
 	limits_of(c, &lim);
-	while ((c->c_flags & CONN_CLOSING) == 0) {
+	while (!conn_closing(c)) {
 		if (buf_len(&c->c_out) >= CONN_OUT_HIGH) {
 			/* Let the peer read first; conn.c calls us again. */
 			if (buf_len(&c->c_in) > 0)
-				c->c_flags |= CONN_PENDING;
+				conn_input_pending(c);
 			return 0;
 		}
 		if (hs->state != HS_HEAD) {
@@ -567,8 +549,7 @@ http_input(struct conn *c)
 			return -1;
 		buf_consume(&c->c_in, (size_t)r);
 	}
-	if (hs->state == HS_HEAD && !hs->in_head &&
-	    (c->c_flags & CONN_CLOSING) == 0)
+	if (hs->state == HS_HEAD && !hs->in_head && !conn_closing(c))
 		conn_timeout(c, c->c_l->wl_conf->lim.idle_timeout_ms);
 	return 0;
 }
@@ -579,7 +560,7 @@ http_open(struct conn *c)
 	c->c_svc = NULL;	/* allocated with the first request byte */
 	/* Authorization fields pass through c_in: zero it when freed. */
 	if (c->c_l->wl_conf->ntokens > 0)
-		c->c_in.b_wipe = 1;
+		conn_wipe_input(c);
 	conn_timeout(c, c->c_l->wl_conf->lim.idle_timeout_ms);
 	return 0;
 }

@@ -19,15 +19,14 @@
 #include "access.h"
 #include "compat.h"
 #include "conn.h"
-#include "echo.h"
 #include "forward.h"
 #include "http.h"
-#include "http_serve.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
 #include "privdrop.h"
 #include "sandbox.h"
+#include "service.h"
 #include "token.h"
 #include "worker.h"
 #ifdef GW_TESTHOOK
@@ -56,38 +55,11 @@ static const struct metrics_listener *mset[POLICY_MAX_LISTENERS];
 static const char		*mnames[POLICY_MAX_LISTENERS];
 static size_t			 nmset;
 
-const struct policy *
-worker_policy(void)
-{
-	return &pol;
-}
-
-const struct metrics_shm *
-worker_metrics(void)
-{
-	return wshm;
-}
-
 static void
 on_term(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
-}
-
-static const struct service *
-service_for(int svc)
-{
-	switch (svc) {
-	case SVC_ECHO:
-		return &echo_service;
-	case SVC_HTTP:
-		return &http_service;
-	case SVC_FORWARD:
-		return &echo_service;	/* unused: forward.c takes over */
-	default:
-		return NULL;
-	}
 }
 
 /* Read the policy blob the parent sealed into a memfd. */
@@ -163,34 +135,29 @@ map_peer_metrics(void)
 	nmset = pol.npeers;
 }
 
-int
-worker_metrics_render(struct buf *out)
-{
-	return metrics_render_set(mset, mnames, nmset, out);
-}
-
 /*
  * The peer's LSM label (SO_PEERSEC), for the logs only: empty where the
  * kernel has no labelling LSM (ENOPROTOOPT) or the label does not fit.
- * Bytes outside printable ASCII are shown as '?'.
+ * Bytes outside printable ASCII are shown as '?'. The connection keeps
+ * a copy (c_label), so that later denials (a token) name it too.
  */
-static char			 peer_label[256];
+#define PEER_LABEL_MAX	256
+static char			 peer_label[PEER_LABEL_MAX];
 
 static void
-peer_read_label(int fd)
+peer_read_label(int fd, char *label, size_t size)
 {
-	char raw[sizeof(peer_label)];
+	char raw[PEER_LABEL_MAX];
 	socklen_t len = sizeof(raw);
 	size_t i, n = 0;
 
-	peer_label[0] = '\0';
+	label[0] = '\0';
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERSEC, raw, &len) == -1 ||
 	    len == 0 || len > sizeof(raw))
 		return;		/* degrade silently */
-	for (i = 0; i < len && raw[i] != '\0' && n < sizeof(peer_label) - 1;
-	    i++)
-		peer_label[n++] = raw[i] > 0x20 && raw[i] < 0x7f ? raw[i] : '?';
-	peer_label[n] = '\0';
+	for (i = 0; i < len && raw[i] != '\0' && n < size - 1; i++)
+		label[n++] = raw[i] > 0x20 && raw[i] < 0x7f ? raw[i] : '?';
+	label[n] = '\0';
 }
 
 /*
@@ -207,13 +174,14 @@ peer_read(int fd, struct peer *peer)
 
 	memset(peer, 0, sizeof(*peer));
 	peer_label[0] = '\0';
+	peer->label = peer_label;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1 ||
 	    len != sizeof(uc))
 		return -1;
 	peer->pid = uc.pid;
 	peer->uid = uc.uid;
 	peer->gid = uc.gid;
-	peer_read_label(fd);
+	peer_read_label(fd, peer_label, sizeof(peer_label));
 	len = sizeof(groups_small);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups_small,
 	    &len) == 0) {
@@ -245,27 +213,6 @@ listener_pause(struct wlistener *wl, int pause)
 	wl->wl_paused = pause;
 }
 
-/*
- * One line per denial: who (pid, uid, gid, LSM label when there is one),
- * why, and where in the policy: the deciding rule's file:line, or the
- * listener's for a default deny or a limit.
- */
-static void
-log_denial(const struct wlistener *wl, const struct peer *peer, int which,
-    const char *why)
-{
-	const struct listener_conf *lc = wl->wl_conf;
-
-	if (!log_denial_permit(peer->uid, loop_clock_ms()))
-		return;		/* counted; tick() logs the summary */
-	log_warnx("%s: denied pid %ld uid %lu gid %lu%s%s: %s (%s %.*s:%u)",
-	    lc->name, (long)peer->pid, (unsigned long)peer->uid,
-	    (unsigned long)peer->gid, peer_label[0] ? " label " : "",
-	    peer_label, why, which >= 0 ? "rule at" : "listener at",
-	    (int)sizeof(pol.file), pol.file,
-	    which >= 0 ? lc->rules[which].line : lc->line);
-}
-
 /* Decide one accepted peer and hand it to the connection layer. */
 static void
 admit(struct wlistener *wl, int fd)
@@ -283,22 +230,22 @@ admit(struct wlistener *wl, int fd)
 	allowed = access_check(lc->rules, lc->nrules, &peer, &which);
 	if (!allowed) {
 		metrics_deny(wl->wl_idx, which < 0 ? DENY_DEFAULT : DENY_RULE);
-		log_denial(wl, &peer, which, which < 0 ?
+		conn_log_denial(wl, &peer, which, which < 0 ?
 		    "no rule matched (default deny)" : "deny rule");
 	} else if ((r = metrics_uid_acquire(wl->wl_idx, peer.uid,
 	    lc->lim.max_connections_per_uid)) != METRICS_UID_OK) {
 		allowed = 0;
 		metrics_deny(wl->wl_idx, r == METRICS_UID_CAP ?
 		    DENY_UID_LIMIT : DENY_UID_TABLE);
-		log_denial(wl, &peer, -1, r == METRICS_UID_CAP ?
+		conn_log_denial(wl, &peer, -1, r == METRICS_UID_CAP ?
 		    "max_connections_per_uid reached" : "per-uid table full");
 	} else {
 		uid_held = 1;
 		log_debug("%s: allowed pid %ld uid %lu gid %lu%s%s "
-		    "(rule at %.*s:%u)", lc->name, (long)peer.pid,
+		    "(rule at %s:%u)", lc->name, (long)peer.pid,
 		    (unsigned long)peer.uid, (unsigned long)peer.gid,
-		    peer_label[0] ? " label " : "", peer_label,
-		    (int)sizeof(pol.file), pol.file, lc->rules[which].line);
+		    peer.label[0] ? " label " : "", peer.label,
+		    wl->wl_file, lc->rules[which].line);
 	}
 	if (lc->service == SVC_FORWARD) {
 		/* A refused peer is closed, as for echo: no answer. */
@@ -497,6 +444,7 @@ setup_listeners(void)
 	struct stat st;
 	size_t i;
 
+	pol.file[sizeof(pol.file) - 1] = '\0';	/* a string, for logs */
 	for (i = 0; i < pol.nlisteners; i++) {
 		struct wlistener *wl = &wls[i];
 		int fd = WORKER_FD_LISTEN;
@@ -506,7 +454,11 @@ setup_listeners(void)
 			    "for %s", fd, pol.listeners[i].name);
 		wl->wl_idx = (int)i;
 		wl->wl_conf = &pol.listeners[i];
-		if ((wl->wl_svc = service_for(wl->wl_conf->service)) == NULL)
+		wl->wl_file = pol.file;
+		wl->wl_mset = mset;
+		wl->wl_mnames = mnames;
+		wl->wl_nmset = nmset;
+		if ((wl->wl_svc = service_lookup(wl->wl_conf->service)) == NULL)
 			fatalx("worker: listener %s has no service",
 			    wl->wl_conf->name);
 		wl->wl_ev.cb = listener_event;

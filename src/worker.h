@@ -29,15 +29,6 @@
 #define WORKER_F_SECCOMP_DEBUG	0x1
 #define WORKER_F_NO_SECCOMP	0x2	/* sanitizer builds only */
 
-struct metrics_shm;
-
-/* The policy and shared counters this worker serves (for /metrics). */
-const struct policy *worker_policy(void);
-const struct metrics_shm *worker_metrics(void);
-/* /metrics: our listener's counters, or every listener's (metrics_all). */
-struct buf;
-int	 worker_metrics_render(struct buf *out);
-
 /* worker_main: entry of "uds-gateway --worker"; never returns. */
 void	 worker_main(int idx, int flags) __attribute__((noreturn));
 
