@@ -3,6 +3,7 @@
 #include <stddef.h>
 
 #include "echo.h"
+#include "http.h"
 #include "http_serve.h"
 #include "service.h"
 
@@ -19,4 +20,24 @@ service_lookup(int svc)
 	default:
 		return NULL;
 	}
+}
+
+void
+service_buffers(const struct listener_conf *lc, size_t *in_max,
+    size_t *out_max)
+{
+	size_t in = CONN_IN_MAX, out;
+
+	if (lc->service == SVC_HTTP &&
+	    lc->lim.max_request_line + lc->lim.max_header_bytes +
+	    2 * HTTP_MAX_EMPTY_LINES > in)
+		/* a whole head at both limits, after skipped empty lines */
+		in = lc->lim.max_request_line + lc->lim.max_header_bytes +
+		    2 * HTTP_MAX_EMPTY_LINES;
+	/* Room for a whole input buffer above the read mark (see echo). */
+	out = in + CONN_OUT_HIGH;
+	if (lc->service == SVC_HTTP)
+		out += lc->lim.max_body + 4096;
+	*in_max = in;
+	*out_max = out;
 }

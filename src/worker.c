@@ -20,7 +20,6 @@
 #include "compat.h"
 #include "conn.h"
 #include "forward.h"
-#include "http.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -258,17 +257,7 @@ admit(struct wlistener *wl, int fd)
 			metrics_uid_release(wl->wl_idx, peer.uid);
 		goto drop;
 	}
-	in_max = CONN_IN_MAX;
-	if (lc->service == SVC_HTTP &&
-	    lc->lim.max_request_line + lc->lim.max_header_bytes +
-	    2 * HTTP_MAX_EMPTY_LINES > in_max)
-		/* a whole head at both limits, after skipped empty lines */
-		in_max = lc->lim.max_request_line + lc->lim.max_header_bytes +
-		    2 * HTTP_MAX_EMPTY_LINES;
-	/* Room for a whole input buffer above the read mark (see echo). */
-	out_max = in_max + CONN_OUT_HIGH;
-	if (lc->service == SVC_HTTP)
-		out_max += lc->lim.max_body + 4096;
+	service_buffers(lc, &in_max, &out_max);
 	if ((c = conn_new(wl, fd, &peer, in_max, out_max)) == NULL) {
 		log_warnx("%s: out of memory for a connection", lc->name);
 		if (uid_held)
