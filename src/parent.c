@@ -399,12 +399,23 @@ ipc_read(struct wproc *w, int gone)
 	struct loop_ev *ev = &w->ev;
 	char rec[1200], who[32 + POLICY_NAME_MAX];
 	ssize_t n;
-	int i;
+	int i, empty = 0;
 
 	for (i = 0; i < IPC_BATCH && ev->fd != -1; i++) {
 		n = recv(ev->fd, rec, sizeof(rec), MSG_DONTWAIT);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return;
+		/*
+		 * 0 is the end, or an empty record: ASan writes "" to its
+		 * stderr between the lines of a report, and taken for the
+		 * end it cost the rest of the report. Only the end reads as
+		 * 0 twice in a row.
+		 */
+		if (n == 0 && !empty) {
+			empty = 1;
+			continue;
+		}
+		empty = 0;
 		if (n <= 0) {
 			/* Worker gone; SIGCHLD does the bookkeeping. */
 			(void)loop_del(&ploop, ev);
