@@ -45,6 +45,10 @@ PURE_NAMES	= buf compat http http_chunked policy policy_value policy_print \
 PURE_SRCS	= $(filter $(addprefix src/,$(addsuffix .c,$(PURE_NAMES))), \
 		  $(wildcard src/*.c))
 PURE_OBJS	= $(PURE_SRCS:src/%.c=$(B)/%.o)
+# The service layer, linked by the serve harness over an in-memory
+# transport (fuzz/conn_mem.c) in place of conn_io.c: no socket, no loop.
+SERVE_NAMES	= conn echo http_serve service
+SERVE_OBJS	= $(SERVE_NAMES:%=$(B)/%.o)
 SRCS		= $(filter-out $(if $(HOOK_CFLAGS),,src/testhook.c), \
 		  $(wildcard src/*.c))
 OBJS		= $(SRCS:src/%.c=$(B)/%.o)
@@ -94,6 +98,12 @@ $(B)/test_%: tests/unit/test_%.c tests/unit/*.h $(B)/libpure.a
 $(B)/replay_%: fuzz/%.c fuzz/replay.c $(B)/libpure.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< fuzz/replay.c \
 	    $(B)/libpure.a $(PKG_LIBS)
+
+$(B)/replay_fuzz_serve: fuzz/fuzz_serve.c fuzz/conn_mem.c fuzz/conn_mem.h \
+    fuzz/replay.c $(SERVE_OBJS) $(B)/libpure.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Ifuzz -o $@ fuzz/fuzz_serve.c \
+	    fuzz/conn_mem.c fuzz/replay.c $(SERVE_OBJS) $(B)/libpure.a \
+	    $(PKG_LIBS)
 
 unit: $(UNIT_BINS)
 replay: $(REPLAY_BINS)

@@ -64,6 +64,19 @@ $(B)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) \
 	    $(FUZZ_LIBS)
 
+# The serve harness links the service layer too (SERVE_NAMES, see the
+# Makefile), over fuzz/conn_mem.c instead of conn_io.c.
+FUZZ_SERVE_OBJS	= $(SERVE_NAMES:%=$(B)/fuzz/obj/%.o)
+COV_SERVE_OBJS	= $(SERVE_NAMES:%=$(B)/fuzz/cov/obj/%.o)
+FUZZ_SERVE_SRCS	= src/conn.c src/echo.c src/http_serve.c
+
+$(B)/fuzz/fuzz_serve: fuzz/fuzz_serve.c fuzz/conn_mem.c fuzz/conn_mem.h \
+    $(FUZZ_OBJS) $(FUZZ_SERVE_OBJS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Ifuzz -o $@ \
+	    fuzz/fuzz_serve.c fuzz/conn_mem.c $(FUZZ_OBJS) $(FUZZ_SERVE_OBJS) \
+	    $(FUZZ_LIBS)
+
 # fuzz-run-<name>: fuzz a scratch copy of the corpus (new inputs land
 # there; the in-tree corpus is only read), keep crashes in artifacts/, and
 # print the final figures. The log is $(B)/fuzz/logs/<name>.log.
@@ -109,6 +122,7 @@ fuzz-cov: $(COV_BINS)
 	@for n in $(FUZZ_NAMES); do \
 	    case $$n in chunked) p=src/http_chunked.c ;; \
 	        http) p='$(FUZZ_HTTP_SRCS)' ;; \
+	        serve) p='$(FUZZ_SERVE_SRCS)' ;; \
 	        policy) p='$(FUZZ_POLICY_SRCS)' ;; *) p=src/$$n.c ;; esac; \
 	    [ -f $${p%% *} ] && [ -f $(B)/fuzz/cov/$$n.profdata ] || continue; \
 	    $(LLVM_COV) report $(B)/fuzz/cov/fuzz_$$n \
@@ -138,6 +152,13 @@ $(B)/fuzz/cov/obj/%.o: src/%.c $(wildcard src/*.h) $(GEN)
 $(B)/fuzz/cov/fuzz_%: fuzz/fuzz_%.c fuzz/replay.c $(COV_OBJS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(COV_CFLAGS) -o $@ $< fuzz/replay.c $(COV_OBJS) $(FUZZ_LIBS)
+
+$(B)/fuzz/cov/fuzz_serve: fuzz/fuzz_serve.c fuzz/conn_mem.c fuzz/replay.c \
+    $(COV_OBJS) $(COV_SERVE_OBJS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(COV_CFLAGS) -Ifuzz -o $@ fuzz/fuzz_serve.c \
+	    fuzz/conn_mem.c fuzz/replay.c $(COV_OBJS) $(COV_SERVE_OBJS) \
+	    $(FUZZ_LIBS)
 
 fuzz-clean:
 	rm -rf $(B)/fuzz
