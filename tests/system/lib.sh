@@ -8,6 +8,13 @@ T=$(mktemp -d /tmp/udsgw-test.XXXXXX)
 chmod 0755 "$T"
 GW_PID=
 STARTED_PIDS=
+# Set by the sanitizer run (tests/check.d/45-asan-daemon.sh), empty
+# otherwise: more daemon arguments (--no-seccomp), the Seccomp mode its
+# workers must show (the seccomp tests read EXPECT_SECCOMP), and
+# GW_SAN_CHECK=1: every daemon log is searched for sanitizer reports.
+GW_ARGS=${GW_ARGS:-}
+EXPECT_SECCOMP=${EXPECT_SECCOMP:-2}
+GW_SAN_CHECK=${GW_SAN_CHECK:-}
 
 # The default worker user when root runs the daemon without a 'user'
 # key, as the package's sysusers file creates it.
@@ -22,11 +29,24 @@ notok() { echo "not ok - $*"; }
 # check WHAT CMD...: ok if CMD succeeds.
 check() { what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
 
+# An ASan or UBSan report, or a worker that aborted (abort_on_error=1),
+# in any daemon log of this test is a failure.
+SAN_PATTERN='ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: [A-Za-z]*Sanitizer|killed by signal 6'
+san_check() {
+	if grep -qsE "$SAN_PATTERN" "$T"/*.log; then
+		grep -hE -A12 "$SAN_PATTERN" "$T"/*.log | head -60 | sed 's/^/#   /'
+		notok "sanitizers: no report in the daemon logs"
+	else
+		ok "sanitizers: no report in the daemon logs"
+	fi
+}
+
 cleanup() {
 	for p in $STARTED_PIDS; do
 		kill -KILL "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
+	[ -z "$GW_SAN_CHECK" ] || san_check
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -47,7 +67,8 @@ wait_for() {
 start_gw() {
 	pol=$1; shift
 	GW_LOG=$T/gw.$$.$(date +%s%N).log
-	"$BIN" -f "$pol" "$@" 2>"$GW_LOG" &
+	# shellcheck disable=SC2086 # GW_ARGS: words, or nothing
+	"$BIN" -f "$pol" $GW_ARGS "$@" 2>"$GW_LOG" &
 	GW_PID=$!
 	STARTED_PIDS="$STARTED_PIDS $GW_PID"
 	if ! wait_for 10 grep -qs 'ready:' "$GW_LOG"; then

@@ -262,7 +262,8 @@ check "metrics: uh uid_limit denials = 1 ($(denials uh uid_limit))" [ "$(denials
 check "workers unchanged (nobody died of SIGSYS): $W0" [ "$(workers_of "$GW_PID")" = "$W0" ]
 check "no sandbox violation logged" sh -c "! grep -q 'SIGSYS' '$GW_LOG'"
 for w in $W0; do
-	check "worker $w: Seccomp 2" [ "$(proc_field "$w" Seccomp)" = 2 ]
+	check "worker $w: Seccomp $EXPECT_SECCOMP" \
+	    [ "$(proc_field "$w" Seccomp)" = "$EXPECT_SECCOMP" ]
 done
 # SO_PEERSEC: a label only where an LSM provides one; none here means none logged.
 if [ -z "$(cat /sys/kernel/security/lsm 2>/dev/null | tr -d ',' | sed 's/capability\|lockdown\|yama\|landlock\|bpf\|integrity//g')" ]; then

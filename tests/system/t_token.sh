@@ -209,7 +209,8 @@ check "... at the token line, saying why" \
 check "workers unchanged (nobody died of SIGSYS): $W0" [ "$(workers_of "$GW_PID")" = "$W0" ]
 check "no sandbox violation logged" sh -c "! grep -q 'SIGSYS' '$GW_LOG'"
 for w in $W0; do
-	check "worker $w: Seccomp 2" [ "$(proc_field "$w" Seccomp)" = 2 ]
+	check "worker $w: Seccomp $EXPECT_SECCOMP" \
+	    [ "$(proc_field "$w" Seccomp)" = "$EXPECT_SECCOMP" ]
 done
 stop_gw TERM
 check "token: SIGTERM exits 0 (status $GW_STATUS)" [ "$GW_STATUS" -eq 0 ]
