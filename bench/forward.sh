@@ -88,10 +88,10 @@ run() {	# run SERVER WORKLOAD REP LOADGEN-ARGS...
 	echo "$out" >> "$D/loadgen.log"
 	echo "$out" | awk -v s="$s" -v w="$w" -v r="$r" '/^RESULT/ {
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-		v = f["mode"] == "echo" ? f["mps"] : f["gbps"]
+		v = f["mode"] == "echo" ? f["mps"] : f["mode"] == "connect" ? f["cps"] : f["gbps"]
 		p = f["mode"] == "stream" ? f["stalls"] : f["p99_us"]
-		printf "%s\t%s\t%s\t%s\t%s\t%s\n", s, w, r, v, p, f["errors"] + f["verify_fail"]; ok = 1 }
-		END { if (!ok) printf "%s\t%s\t%s\tNA\tNA\tNA\n", s, w, r }' >> "$RAW"
+		printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s, w, r, v, p, f["errors"] + f["verify_fail"], f["p50_us"]; ok = 1 }
+		END { if (!ok) printf "%s\t%s\t%s\tNA\tNA\tNA\tNA\n", s, w, r }' >> "$RAW"
 	tail -1 "$RAW" | awk -F'\t' '{printf "  %-7s %-10s rep %s: %s (p99 us / stalls %s, errors %s)\n", $1, $2, $3, $4, $5, $6}' >&2
 }
 log "${RUN[*]:-no RT}: proxies and upstream on CPU $SRV_CPU, loadgen on CPU $LG_CPU; $REPS x ${DUR}s"
@@ -99,6 +99,9 @@ for ((r = 1; r <= REPS; r++)); do
 	for s in direct gw proxyd socat; do
 		run $s e64x64 $r echo -c 64 -s 64
 		run $s stream64k $r stream -c 1 -s 65536
+		# connection set-up: connect, 64 B echoed, close
+		run $s conn1 $r connect -c 1 -s 64
+		run $s conn16 $r connect -c 16 -s 64
 	done
 done
 
@@ -124,6 +127,8 @@ log "$IDLE_LINE"
 # Medians and ratios.
 med() { awk -F'\t' -v s="$1" -v w="$2" '$1==s && $2==w && $4!="NA" {print $4}' "$RAW" | sort -g | awk '{a[NR]=$1} END {print NR ? a[int((NR+1)/2)] : "NA"}'; }
 maxp() { awk -F'\t' -v s="$1" -v w="$2" '$1==s && $2==w {if ($5>m) m=$5} END {print m+0}' "$RAW"; }
+# medc SERVER WORKLOAD COLUMN: the median of another column (5 p99, 7 p50)
+medc() { awk -F'\t' -v s="$1" -v w="$2" -v c="$3" '$1==s && $2==w && $c!="NA" {print $c}' "$RAW" | sort -g | awk '{a[NR]=$1} END {print NR ? a[int((NR+1)/2)] : "NA"}'; }
 {
 	echo "## forward: uds-gateway vs systemd-socket-proxyd vs socat ($(date -u +%F), $REPS x ${DUR}s, medians)"
 	echo
@@ -137,6 +142,17 @@ maxp() { awk -F'\t' -v s="$1" -v w="$2" '$1==s && $2==w {if ($5>m) m=$5} END {pr
 		    w == "e64x64" ? "64 B echo, 64 conns" : "64 KiB stream, 1 conn",
 		    d, u, g, u, p, u, s, u, g / p, g / s }'
 	done
+	d=$(med direct conn16); g=$(med gw conn16); p=$(med proxyd conn16); s=$(med socat conn16)
+	awk -v d=$d -v g=$g -v p=$p -v s=$s 'BEGIN {
+	    printf "| connect + 64 B echo + close, 16 conns | %s/s | %s/s | %s/s | %s/s | %.2f | %.2f |\n",
+	    d, g, p, s, g / p, g / s }'
+	echo
+	echo "Connection set-up latency, one client at a time (connect() to the last echoed byte; medians of p50 and p99, us):"
+	echo
+	echo "| | direct | uds-gateway forward | systemd-socket-proxyd | socat fork |"
+	echo "|---|---|---|---|---|"
+	echo "| p50 | $(medc direct conn1 7) | $(medc gw conn1 7) | $(medc proxyd conn1 7) | $(medc socat conn1 7) |"
+	echo "| p99 | $(medc direct conn1 5) | $(medc gw conn1 5) | $(medc proxyd conn1 5) | $(medc socat conn1 5) |"
 	echo
 	echo "Stream stalls (max over reps): gw $(maxp gw stream64k), proxyd $(maxp proxyd stream64k), socat $(maxp socat stream64k)."
 	echo "$IDLE_LINE."

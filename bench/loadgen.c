@@ -7,6 +7,11 @@
  *   loadgen echo   [-c conns] [-s size] [-t threads] [-w warmup] [-d secs] TARGET
  *   loadgen stream [-c conns] [-s write-size] [-t threads] [-w warmup] [-d secs] TARGET
  *   loadgen idle   -c conns [-d hold-secs] TARGET
+ *   loadgen connect [-c conns] [-s size] [-t threads] [-w warmup] [-d secs] TARGET
+ *
+ * connect: each cycle is connect, one message echoed back, close; the
+ * latency is from the connect() call to the last echoed byte, the rate
+ * is cycles per second (connection set-up through a proxy).
  *
  * TARGET is a Unix socket path (anything containing '/', or "unix:PATH",
  * or "@name" for the abstract namespace) or HOST:PORT (TCP, IPv4).
@@ -44,7 +49,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum mode { M_HTTP, M_ECHO, M_STREAM, M_IDLE };
+enum mode { M_HTTP, M_ECHO, M_STREAM, M_IDLE, M_CONNECT };
 enum phase { PH_WARMUP, PH_MEASURE, PH_DONE };
 
 /* ---- options and shared state ---- */
@@ -197,6 +202,7 @@ struct conn {
 	/* echo / stream */
 	uint64_t	 sent, recvd;
 	uint64_t	 t_sent;
+	uint64_t	 t_open;	/* connect: when connect() was called */
 	uint64_t	 last_progress;
 	int		 stalled;
 };
@@ -262,6 +268,7 @@ c_open(struct thr *t, struct conn *c)
 {
 	struct epoll_event e;
 
+	c->t_open = now_ns();
 	c->fd = dial();
 	if (c->fd == -1)
 		return -1;
@@ -352,6 +359,10 @@ c_kick(struct thr *t, struct conn *c, uint64_t now)
 			c->wrem = msgsize;
 			c->t_sent = now;
 		}
+		break;
+	case M_CONNECT:
+		if (c->wrem == 0 && c->sent == 0)	/* one per connection */
+			c->wrem = msgsize;
 		break;
 	case M_STREAM:
 		if (c->wrem == 0)
@@ -647,6 +658,15 @@ on_readable(struct thr *t, struct conn *c, uint64_t now)
 					h_add(&t->h, now - c->t_sent);
 				}
 			}
+			if (mode == M_CONNECT && c->recvd == msgsize) {
+				if (measuring()) {
+					t->done++;
+					h_add(&t->h, now - c->t_open);
+					t->reconnects--; /* a new cycle */
+				}
+				c_reopen(t, c, 0);
+				return;
+			}
 		}
 		/* A short read emptied the socket; more data is a new edge. */
 		if ((size_t)n < want)
@@ -813,7 +833,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: loadgen http|echo|stream|idle [-c conns] [-p depth] "
+	    "usage: loadgen http|echo|stream|idle|connect [-c conns] [-p depth] "
 	    "[-s size]\n"
 	    "       [-t threads] [-w warmup-s] [-d duration-s] [-u path] "
 	    "[-H host] TARGET\n"
@@ -861,6 +881,9 @@ main(int argc, char **argv)
 	else if (strcmp(argv[1], "stream") == 0) {
 		mode = M_STREAM;
 		msgsize = 65536;
+	} else if (strcmp(argv[1], "connect") == 0) {
+		mode = M_CONNECT;
+		msgsize = 64;
 	} else if (strcmp(argv[1], "idle") == 0) {
 		mode = M_IDLE;
 		duration = 3600;
@@ -1017,6 +1040,20 @@ main(int argc, char **argv)
 		printf("RESULT mode=echo target=%s conns=%d size=%zu threads=%d "
 		    "secs=%.3f messages=%" PRIu64 " mps=%.0f errors=%" PRIu64
 		    " verify_fail=%" PRIu64 " p50_us=%.1f p90_us=%.1f "
+		    "p99_us=%.1f max_us=%.1f cpu=%.2f\n", target, nconns,
+		    msgsize, nthreads, secs, done, (double)done / secs, errors,
+		    vfail, h_pct_us(&h, 50), h_pct_us(&h, 90),
+		    h_pct_us(&h, 99), (double)h.max / 1000.0,
+		    (c1 - c0) / secs);
+		break;
+	case M_CONNECT:
+		printf("%s: %d conns, connect + %zu B echo + close, %.2fs: "
+		    "%.0f cycles/s, us p50 %.1f p99 %.1f, errors %" PRIu64 "\n",
+		    target, nconns, msgsize, secs, (double)done / secs,
+		    h_pct_us(&h, 50), h_pct_us(&h, 99), errors);
+		printf("RESULT mode=connect target=%s conns=%d size=%zu "
+		    "threads=%d secs=%.3f cycles=%" PRIu64 " cps=%.0f errors=%"
+		    PRIu64 " verify_fail=%" PRIu64 " p50_us=%.1f p90_us=%.1f "
 		    "p99_us=%.1f max_us=%.1f cpu=%.2f\n", target, nconns,
 		    msgsize, nthreads, secs, done, (double)done / secs, errors,
 		    vfail, h_pct_us(&h, 50), h_pct_us(&h, 90),
