@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,8 @@ usage(int status)
 	FILE *fp = status == 0 ? stdout : stderr;
 
 	fprintf(fp,
-	    "usage: uds-gateway [-dt] [-f file] [--seccomp-debug]\n"
+	    "usage: uds-gateway [-dt] [-f file | --default-policy] "
+	    "[--seccomp-debug]\n"
 	    "       uds-gateway --print-seccomp | --print-seccomp-connector\n"
 	    "       uds-gateway hash-token < token\n"
 	    "       uds-gateway gen-token\n"
@@ -43,6 +45,8 @@ usage(int status)
 	    "\n"
 	    "  -f file          policy file (default " PACKAGED_POLICY ",\n"
 	    "                   else the embedded default policy)\n"
+	    "  --default-policy the embedded default policy, even when\n"
+	    "                   " PACKAGED_POLICY " exists\n"
 	    "  -t               check the policy, print the effective\n"
 	    "                   settings, and exit (0 valid, 1 invalid)\n"
 	    "  -d               debug logging (allowed connections too)\n"
@@ -184,25 +188,73 @@ fail:
  * policy file, so that a copy of the template is checked (-t) and run
  * as the embedded default would be.
  */
-static const char rundir_key[] = "@RUNDIR@";
+static const char rundir_key[] = "@RUNDIR@", group_key[] = "@GROUP@";
 
 static int
 has_placeholder(const uint8_t *text, size_t len)
 {
-	return memmem(text, len, rundir_key, sizeof(rundir_key) - 1) != NULL;
+	return memmem(text, len, rundir_key, sizeof(rundir_key) - 1) != NULL ||
+	    memmem(text, len, group_key, sizeof(group_key) - 1) != NULL;
 }
 
-/* text (of file, NULL: the embedded default) with @RUNDIR@ replaced. */
+/* --default-policy: the embedded default even if PACKAGED_POLICY exists. */
+static int use_default;
+
+/*
+ * @GROUP@: as root, the invoking user's group when started through
+ * sudo(8) (SUDO_GID), else root's; not as root, our own. 0, or -1 with
+ * the message in msg.
+ */
+static int
+placeholder_group(char *name, size_t namelen, char *msg, size_t msglen)
+{
+	const char *v = getenv("SUDO_GID"), *errstr = NULL;
+	struct group *gr;
+	gid_t gid = getegid();
+
+	if (geteuid() == 0 && v != NULL && *v != '\0') {
+		gid = (gid_t)strtonum(v, 0, UINT32_MAX - 1, &errstr);
+		if (errstr != NULL) {
+			(void)snprintf(msg, msglen, "uds-gateway: SUDO_GID "
+			    "'%.32s' is %s", v, errstr);
+			return -1;
+		}
+	}
+	errno = 0;
+	if ((gr = getgrgid(gid)) == NULL) {
+		(void)snprintf(msg, msglen, "uds-gateway: @GROUP@: no name "
+		    "for group %lu%s%s", (unsigned long)gid,
+		    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
+		return -1;
+	}
+	if (strlen(gr->gr_name) >= namelen) {
+		(void)snprintf(msg, msglen, "uds-gateway: @GROUP@: the name "
+		    "of group %lu is too long", (unsigned long)gid);
+		return -1;
+	}
+	gw_strlcpy(name, gr->gr_name, namelen);
+	return 0;
+}
+
+/*
+ * text (of file, NULL: the embedded default) with @RUNDIR@ and @GROUP@
+ * replaced.
+ */
 static uint8_t *
 expand(const char *file, const uint8_t *text, size_t len, size_t *lenp,
     char *msg, size_t msglen)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	char rundir[128];
+	char rundir[128], group[64] = "";
 	uint8_t *out;
 	size_t i, o = 0, cap;
 
-	if (geteuid() == 0)
+	if (memmem(text, len, group_key, sizeof(group_key) - 1) != NULL &&
+	    placeholder_group(group, sizeof(group), msg, msglen) == -1)
+		return NULL;
+	if (memmem(text, len, rundir_key, sizeof(rundir_key) - 1) == NULL)
+		rundir[0] = '\0';
+	else if (geteuid() == 0)
 		gw_strlcpy(rundir, "/run/uds-gateway", sizeof(rundir));
 	else if (xdg != NULL && xdg[0] == '/' && strlen(xdg) < 64)
 		(void)snprintf(rundir, sizeof(rundir), "%s/uds-gateway", xdg);
@@ -217,7 +269,7 @@ expand(const char *file, const uint8_t *text, size_t len, size_t *lenp,
 		    file);
 		return NULL;
 	}
-	cap = len * (1 + strlen(rundir)) + 1;
+	cap = len * (1 + strlen(rundir) + strlen(group)) + 1;
 	if ((out = malloc(cap)) == NULL) {
 		(void)snprintf(msg, msglen, "uds-gateway: out of memory");
 		return NULL;
@@ -228,6 +280,11 @@ expand(const char *file, const uint8_t *text, size_t len, size_t *lenp,
 			memcpy(out + o, rundir, strlen(rundir));
 			o += strlen(rundir);
 			i += sizeof(rundir_key) - 1;
+		} else if (len - i >= sizeof(group_key) - 1 &&
+		    memcmp(text + i, group_key, sizeof(group_key) - 1) == 0) {
+			memcpy(out + o, group, strlen(group));
+			o += strlen(group);
+			i += sizeof(group_key) - 1;
 		} else
 			out[o++] = text[i++];
 	}
@@ -273,7 +330,7 @@ load_all(const char *file, struct policy *p, struct policy_diags *dl,
 	int r;
 
 	memset(dl, 0, sizeof(*dl));
-	if (file == NULL && access(PACKAGED_POLICY, F_OK) == 0)
+	if (file == NULL && !use_default && access(PACKAGED_POLICY, F_OK) == 0)
 		file = PACKAGED_POLICY;
 	name = file != NULL ? file : "(embedded default policy)";
 	*namep = name;
@@ -463,6 +520,7 @@ main(int argc, char *argv[])
 #endif
 		{ "print-seccomp",	no_argument,		NULL, 'P' },
 		{ "print-seccomp-connector", no_argument,	NULL, 'Q' },
+		{ "default-policy",	no_argument,		NULL, 'D' },
 		{ "worker",		required_argument,	NULL, 'W' },
 		{ "connector",		required_argument,	NULL, 'C' },
 		{ NULL,			0,			NULL, 0 }
@@ -491,6 +549,9 @@ main(int argc, char *argv[])
 			break;
 		case 't':
 			test = 1;
+			break;
+		case 'D':
+			use_default = 1;
 			break;
 		case 'h':
 			usage(0);
@@ -528,7 +589,7 @@ main(int argc, char *argv[])
 			usage(2);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (use_default && o.policy_file != NULL))
 		usage(2);
 	/* A worker's or connector's fds are placed by the parent. */
 	if (worker < 0 && connector < 0)
@@ -554,7 +615,11 @@ main(int argc, char *argv[])
 		policy_print(stdout, &p);
 		return fflush(stdout) == 0 ? 0 : 1;
 	}
-	log_info("uds-gateway %s starting with %s", GW_VERSION, name);
+	if (strcmp(name, "(embedded default policy)") == 0)
+		log_info("uds-gateway %s starting with the embedded default "
+		    "policy", GW_VERSION);
+	else
+		log_info("uds-gateway %s starting with %s", GW_VERSION, name);
 	/* SIGHUP re-reads the same file; the parent's cwd will be "/". */
 	if (o.policy_file != NULL && o.policy_file[0] != '/' &&
 	    realpath(o.policy_file, abs_file) != NULL)

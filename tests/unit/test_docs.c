@@ -285,6 +285,32 @@ test_options_in_man8(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* The footer names the project and its version, not "BSD". */
+static void
+test_man_os_version(void **state)
+{
+	const char *pages[] = { MAN8, MAN5 };
+	char want[64], *man, *os = NULL;
+	size_t i;
+	int found;
+
+	(void)state;
+	(void)snprintf(want, sizeof(want), "\n.Os uds-gateway %s\n",
+	    GW_VERSION);
+	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		man = slurp(pages[i]);
+		found = strstr(man, want) != NULL;
+		if (!found && (os = strstr(man, "\n.Os")) != NULL)
+			os[strcspn(os + 1, "\n") + 1] = '\0';
+		if (!found)
+			print_error("%s: '%s' is not '%.*s'\n", pages[i],
+			    os != NULL ? os + 1 : "(no .Os)",
+			    (int)strlen(want) - 2, want + 1);
+		free(man);
+		assert_true(found);
+	}
+}
+
 int
 main(void)
 {
@@ -295,6 +321,7 @@ main(void)
 		cmocka_unit_test(test_upstream_keys),
 		cmocka_unit_test(test_keys_in_every_key_policy),
 		cmocka_unit_test(test_options_in_man8),
+		cmocka_unit_test(test_man_os_version),
 	};
 
 	return cmocka_run_group_tests_name("docs", tests, NULL, NULL);
