@@ -108,9 +108,9 @@ $(B)/replay_fuzz_serve: fuzz/fuzz_serve.c fuzz/conn_mem.c fuzz/conn_mem.h \
 unit: $(UNIT_BINS)
 replay: $(REPLAY_BINS)
 
-run: deps
-	@$(MAKE) --no-print-directory all
-	./scripts/run.sh $(B)/uds-gateway
+# scripts/run.sh checks, installs (deps.sh run), builds, then starts.
+run:
+	@MAKE='$(MAKE)' B='$(B)' sh scripts/run.sh
 
 deps:
 	@sh scripts/deps.sh build

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "activation.h"
+#include "compat.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -361,10 +362,40 @@ check_ready(void)
 		log_warn("sd_notify");
 }
 
+/*
+ * Not as root, every worker says which steps it skips ("privdrop: not
+ * root: ..."): the same lines each time. Log each such line once. rec
+ * is a worker's record, len bytes.
+ */
+static int
+said_before(const char *rec, size_t len)
+{
+	static const char pfx[] = "privdrop: not root: ";
+	static char seen[8][128];
+	static size_t nseen;
+	size_t i, skip;
+
+	(void)log_worker_prio(rec, len, &skip);
+	rec += skip;
+	len -= skip;
+	if (len < sizeof(pfx) - 1 || len >= sizeof(seen[0]) ||
+	    memcmp(rec, pfx, sizeof(pfx) - 1) != 0)
+		return 0;
+	for (i = 0; i < nseen; i++)
+		if (strlen(seen[i]) == len && memcmp(seen[i], rec, len) == 0)
+			return 1;
+	if (nseen < sizeof(seen) / sizeof(seen[0])) {
+		memcpy(seen[nseen], rec, len);
+		seen[nseen++][len] = '\0';
+	}
+	return 0;
+}
+
 /* The worker says it is sandboxed: believe its /proc status, not it. */
 static void
 worker_ready(struct wproc *w)
 {
+	static int said_not_sandboxed;
 	const struct listener_conf *l = &gens[w->gen].g_pol->listeners[w->lidx];
 	char why[256];
 
@@ -374,8 +405,10 @@ worker_ready(struct wproc *w)
 		    WORKER_F_NO_SECCOMP))
 			fatalx("worker pid %ld is not sandboxed as required: "
 			    "%s", (long)w->pid, why);
-		log_info("worker pid %ld: %s (expected when not root)",
-		    (long)w->pid, why);
+		if (!said_not_sandboxed)
+			log_info("worker pid %ld: %s (expected when not root; "
+			    "said once)", (long)w->pid, why);
+		said_not_sandboxed = 1;
 	}
 	w->ready = 1;
 	gens[w->gen].g_l[w->lidx].gl_failures = 0;
@@ -428,6 +461,8 @@ ipc_read(struct wproc *w, int gone)
 				worker_ready(w);
 			continue;
 		}
+		if (said_before(rec, (size_t)n))
+			continue;
 		/* Digits: a log record; else raw stderr, e.g. from glibc. */
 		(void)snprintf(who, sizeof(who), "worker %s#%zu pid %ld",
 		    wname(w), w->slot, (long)w->pid);
