@@ -6,7 +6,8 @@
 # names the same suite and packages), installs build-deb's .deb in it,
 # boots it with systemd-nspawn -b and drives systemctl in it with nsenter;
 # the host, which sees every process, reads the service's /proc status.
-# UDSGW_DEBIAN_MIRROR: the mirror for debootstrap (deb.debian.org).
+# The mirror for debootstrap: this machine's own apt sources (a local
+# mirror or proxy works), or UDSGW_DEBIAN_MIRROR (mirror.inc).
 # One run at a time: build-nspawn/lock (flock); a container an earlier,
 # killed run left running in the rootfs is killed before anything else.
 set -u
@@ -21,7 +22,8 @@ indent() { sed 's/^/#   /'; }
 start=$(date +%s)
 
 SUITE=bookworm
-MIRROR=${UDSGW_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+. tests/check.d/mirror.inc
+MIRROR=$(apt_mirror "$SUITE") || MIRROR=
 # systemd as PID 1 and the clients; the .deb's dependencies are added
 # below (the container has no network: dpkg -i cannot fetch them). Else
 # the rootfs is minbase: what a package may assume without Depends:.
@@ -304,6 +306,10 @@ want_mark="$SUITE $INCLUDE"
 if [ -f "$MARK" ] && [ "$(cat "$MARK")" = "$want_mark" ] && [ -x "$R/lib/systemd/systemd" ]; then
 	ok "rootfs build-nspawn/root ($SUITE): reused"
 else
+	if [ -z "$MIRROR" ]; then
+		notok "no Debian mirror for $SUITE in /etc/apt/sources.list{,.d/*.list,.d/*.sources}: set UDSGW_DEBIAN_MIRROR"
+		exit 1
+	fi
 	rm -f "$MARK"
 	umount_under "$R"
 	rm -rf --one-file-system "$R"
