@@ -101,6 +101,18 @@ check "daemon with invalid policy: exit 78 (EX_CONFIG), got $rc" [ "$rc" -eq 78 
 check "invalid policy: nothing created" [ ! -e "$T/never.sock" ] && [ ! -e "$T/never.sock.lock" ]
 out=$("$BIN" -t 2>&1); rc=$?
 check "-t with no -f: the embedded default is valid" [ "$rc" -eq 0 ]
+"$BIN" -t --default-policy >"$T/def.out" 2>&1; rc=$?
+check "-t --default-policy: valid, sockets of group root" \
+    test "$rc" -eq 0 -a "$(grep -c '^	group root$' "$T/def.out")" -eq 2
+SUDO_GID=$(getent group nogroup | cut -d: -f3) "$BIN" -t --default-policy \
+    >"$T/def.out" 2>&1; rc=$?
+check "-t --default-policy under sudo (SUDO_GID): sockets of that group" \
+    test "$rc" -eq 0 -a "$(grep -c '^	group nogroup$' "$T/def.out")" -eq 2
+out=$(SUDO_GID=12x "$BIN" -t --default-policy 2>&1); rc=$?
+check "-t --default-policy, SUDO_GID=12x: exit 1 ($out)" sh -c \
+    "[ $rc -eq 1 ] && printf '%s' '$out' | grep -q 'SUDO_GID'"
+"$BIN" -t --default-policy -f "$T/bad.policy" >/dev/null 2>&1; rc=$?
+check "--default-policy with -f: usage, exit 2 (got $rc)" [ "$rc" -eq 2 ]
 check "--version" sh -c "'$BIN' --version | grep -q '^uds-gateway [0-9]'"
 check "--help" sh -c "'$BIN' --help | grep -q usage"
 

@@ -727,11 +727,11 @@ test_token_build(void **state)
 	free(p);
 }
 
-/* Replace every @RUNDIR@ as main.c does. */
+/* Replace every @RUNDIR@ as main.c does, and @GROUP@ with root. */
 static char *
 subst_rundir(const uint8_t *buf, size_t len, size_t *outlen)
 {
-	static const char key[] = "@RUNDIR@";
+	static const char key[] = "@RUNDIR@", gkey[] = "@GROUP@";
 	char *out = malloc(len * 4 + 1);
 	size_t i, o = 0;
 
@@ -742,6 +742,11 @@ subst_rundir(const uint8_t *buf, size_t len, size_t *outlen)
 			memcpy(out + o, TESTRUNDIR, strlen(TESTRUNDIR));
 			o += strlen(TESTRUNDIR);
 			i += sizeof(key) - 1;
+		} else if (len - i >= sizeof(gkey) - 1 &&
+		    memcmp(buf + i, gkey, sizeof(gkey) - 1) == 0) {
+			memcpy(out + o, "root", 4);
+			o += 4;
+			i += sizeof(gkey) - 1;
 		} else
 			out[o++] = (char)buf[i++];
 	}
@@ -749,7 +754,8 @@ subst_rundir(const uint8_t *buf, size_t len, size_t *outlen)
 	return out;
 }
 
-/* The shipped policies parse and round-trip. */
+/* The shipped policies parse and round-trip (@RUNDIR@ and @GROUP@ of
+ * the embedded default replaced, as main.c does). */
 static void
 test_shipped(void **state)
 {
@@ -788,6 +794,8 @@ test_shipped(void **state)
 			assert_string_equal(p->listeners[0].path,
 			    TESTRUNDIR "/echo.sock");
 			assert_int_equal(p->listeners[1].service, SVC_HTTP);
+			assert_string_equal(p->listeners[0].group, "root");
+			assert_string_equal(p->listeners[1].group, "root");
 			assert_string_equal(p->user, "");
 		}
 	}
