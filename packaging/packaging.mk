@@ -15,6 +15,7 @@ deb:
 	rm -rf $(DEB_TOP) && mkdir -p $(DEB_SRC)
 	tar -C . -cf - $(PKG_EXCLUDES) . | tar -C $(DEB_SRC) -xf -
 	rm -rf $(DEB_SRC)/debian && cp -a packaging/debian $(DEB_SRC)/debian
+	@sh scripts/deps.sh deb $(DEB_SRC)
 	cd $(DEB_SRC) && dpkg-buildpackage -b -us -uc
 	@ls -1 $(DEB_TOP)/*.deb
 

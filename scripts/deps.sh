@@ -7,6 +7,30 @@
 set -eu
 what=${1:-build}
 
+# deps.sh deb DIR: debian/control's Build-Depends for the source tree DIR
+# (dpkg-checkbuilddeps; apt-get build-dep installs them), and dpkg-dev.
+if [ "$what" = deb ]; then
+	dir=$2
+	need=
+	command -v dpkg-checkbuilddeps >/dev/null 2>&1 || need=dpkg-dev
+	if [ -z "$need" ] && (cd "$dir" && dpkg-checkbuilddeps) 2>/dev/null; then
+		exit 0
+	fi
+	if [ "$(id -u)" -ne 0 ]; then
+		[ -n "$need" ] && echo "deps: dpkg-buildpackage needs dpkg-dev" >&2
+		[ -z "$need" ] && (cd "$dir" && dpkg-checkbuilddeps) || :
+		echo "deps: run as root, or: sudo apt-get install -y dpkg-dev" \
+		    "&& sudo apt-get build-dep -y ./packaging" >&2
+		exit 1
+	fi
+	echo "deps: installing the build dependencies of packaging/debian/control"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	[ -z "$need" ] || apt-get install -y -qq --no-install-recommends $need
+	apt-get build-dep -y -qq --no-install-recommends "./$dir"
+	exit
+fi
+
 deb_build="build-essential pkg-config libseccomp-dev libcap-dev libssl-dev"
 clients="curl socat"
 deb_test="$deb_build libcmocka-dev socat postgresql curl strace nodejs nginx-light python3 clang libclang-rt-14-dev valgrind procps util-linux passwd systemd systemd-container debootstrap prometheus"
