@@ -476,6 +476,48 @@ journal_inv() {
 # The unit's last NAME= line ("" if none).
 unit_value() { sed -n "s/^$1=//p" "$UNIT" | tail -1; }
 
+# --- the package, by hand -------------------------------------------------------
+# What the host must not do to its own packages (50-packages.sh): the
+# installed files, and the daemon run by hand on the packaged policy.
+check "policy is a conffile" sh -c \
+    "dpkg-query --admindir='$R/var/lib/dpkg' -W -f='\${Conffiles}' uds-gateway |
+    grep -q ' /etc/uds-gateway/gateway.policy '"
+check "uds-gateway -t -f /etc/uds-gateway/gateway.policy" \
+    ct sh -c '/usr/sbin/uds-gateway -t -f /etc/uds-gateway/gateway.policy >/dev/null'
+# --man=no: the minimal rootfs has no man; 50-packages.sh checks that
+# the .deb ships the pages the units' Documentation= names.
+for u in uds-gateway.service uds-gateway.socket; do
+	out=$(ct systemd-analyze verify --man=no "/lib/systemd/system/$u" 2>&1)
+	[ -z "$out" ] || printf '%s\n' "$out" | indent
+	check "systemd-analyze verify $u prints nothing" test -z "$out"
+done
+# The service holds the lock files and sockets: stop it first.
+ct systemctl stop uds-gateway.service uds-gateway.socket >/dev/null 2>&1
+rm -f "$R/root/gw.log" "$R/root/gw.rc"
+ct sh -c '/usr/sbin/uds-gateway -f /etc/uds-gateway/gateway.policy \
+    2>/root/gw.log; echo $? >/root/gw.rc' &
+byhand=$!
+n=100
+while [ $n -gt 0 ] && ! grep -qs 'ready:' "$R/root/gw.log"; do sleep 0.1; n=$((n - 1)); done
+if grep -qs 'ready:' "$R/root/gw.log"; then ok "by hand: the installed daemon is ready"
+else indent <"$R/root/gw.log"; notok "by hand: the installed daemon is ready"; fi
+for s_ in echo http; do
+	check "by hand: $s_.sock is root uds-gateway-clients 660 socket" sock_is /run/uds-gateway/$s_.sock
+done
+check "by hand: curl /healthz on http.sock answers ok" healthz
+check "by hand: echo through echo.sock (socat)" echoes hello-by-hand
+pid_=$(sed -n 's/^uds-gateway\[\([0-9]*\)\]: .*starting with.*/\1/p' "$R/root/gw.log" | head -1)
+[ -n "$pid_" ] && ct kill -TERM "$pid_"
+# At most 10 s (the packaged shutdown_timeout is 5 s).
+n=100
+while [ $n -gt 0 ] && ! [ -s "$R/root/gw.rc" ]; do sleep 0.1; n=$((n - 1)); done
+check "by hand: SIGTERM: exit $(cat "$R/root/gw.rc" 2>/dev/null || echo none), sockets removed" \
+    ct sh -c '[ "$(cat /root/gw.rc)" = 0 ] && ! [ -e /run/uds-gateway/http.sock ] &&
+    ! [ -e /run/uds-gateway/echo.sock ]'
+[ -s "$R/root/gw.rc" ] || { [ -n "$pid_" ] && ct kill -KILL "$pid_"; }
+wait "$byhand"
+rm -f "$R/root/gw.log" "$R/root/gw.rc"
+
 # --- start ------------------------------------------------------------------
 # The package started it: stop it, so that start below is a real one.
 ct systemctl stop uds-gateway >/dev/null 2>&1
@@ -740,6 +782,8 @@ check "after purge: service $res, no binary, policy or unit file left" sh -c \
     "[ '$res' = 'inactive not-found' ] && ! [ -e '$R/usr/sbin/uds-gateway' ] &&
      ! [ -e '$R/etc/uds-gateway' ] && ! [ -e '$UNIT' ] &&
      ! [ -e '$R/etc/systemd/system/multi-user.target.wants/uds-gateway.service' ]"
+check "dpkg knows nothing of uds-gateway after purge ($(pkg_status))" \
+    test "$(pkg_status)" != installed
 
 # --- power off ------------------------------------------------------------------------
 t0=$(date +%s)
