@@ -22,6 +22,12 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
+# The host's own uds-gateway package, if any: left as it is (below).
+host_pkg() {
+	dpkg-query -W -f='${db:Status-Abbrev} ${Version}' uds-gateway 2>/dev/null
+}
+host_before=$(host_pkg)
+
 # --- tools -------------------------------------------------------------
 . tests/check.d/install.inc
 install_missing "dpkg-buildpackage:dpkg-dev dh:debhelper debuild:devscripts \
@@ -99,6 +105,9 @@ for f in /usr/sbin/uds-gateway /etc/uds-gateway/gateway.policy \
     /lib/systemd/system/uds-gateway.service /lib/systemd/system/uds-gateway.socket; do
 	check "the .deb ships $f" grep -qx "$f" "$T/deb.files"
 done
+
+check "the host's uds-gateway package is as it was (${host_before:-none})" \
+    test "$(host_pkg)" = "$host_before"
 
 echo "# packages: $(($(date +%s) - start)) s"
 [ "$fails" -eq 0 ]
