@@ -24,6 +24,26 @@ start=$(date +%s)
 SUITE=bookworm
 . tests/check.d/mirror.inc
 MIRROR=$(apt_mirror "$SUITE") || MIRROR=
+# apt_mirror on sources of each kind (comments, options, deb822
+# paragraphs, a disabled one), then on this machine's.
+AT=$(mktemp -d /tmp/udsgw-apt.XXXXXX)
+mkdir -p "$AT/sources.list.d"
+printf '%s\n' '# deb http://commented.invalid/debian bookworm main' \
+    'deb-src http://src.invalid/debian bookworm main' \
+    'deb [arch=amd64 signed-by=/k.gpg] http://one-line.invalid/debian/ bookworm main' \
+    >"$AT/sources.list"
+printf '%s\n' 'Types: deb' 'URIs: http://off.invalid/debian' 'Suites: bookworm' \
+    'Enabled: no' '' 'Types: deb' '# a comment inside' \
+    'URIs: http://deb822.invalid/debian' 'Suites: bookworm bookworm-updates' \
+    'Components: main' >"$AT/sources.list.d/debian.sources"
+m1=$(APT_ETC=$AT apt_mirror bookworm)
+rm "$AT/sources.list"
+m2=$(APT_ETC=$AT apt_mirror bookworm)
+m3=$(APT_ETC=$AT UDSGW_DEBIAN_MIRROR=http://env.invalid/debian apt_mirror bookworm)
+rm -rf "$AT"
+check "apt_mirror: one-line source first ($m1), deb822 with comments ($m2), UDSGW_DEBIAN_MIRROR ($m3)" \
+    test "$m1 $m2 $m3" = "http://one-line.invalid/debian http://deb822.invalid/debian http://env.invalid/debian"
+echo "# Debian mirror of this machine's apt sources: ${MIRROR:-none}"
 # systemd as PID 1 and the clients; the .deb's dependencies are added
 # below (the container has no network: dpkg -i cannot fetch them). Else
 # the rootfs is minbase: what a package may assume without Depends:.
