@@ -264,8 +264,8 @@ privdrop_apply(const struct privdrop *pd)
 	} else {
 		if (pd->try_unshare)
 			log_info("privdrop: not root: skipping unshare");
-		if (pd->chroot_fd >= 0)
-			log_info("privdrop: not root: skipping chroot");
+		/* Whether or not the parent passed a chroot (it does not). */
+		log_info("privdrop: not root: skipping chroot");
 	}
 
 	drop_bounding(root);

@@ -5,8 +5,10 @@
 # not booted, the host's network: make run installs from the mirror) on
 # an overlay of 60-systemd.sh's rootfs build-nspawn/root, which it
 # builds if missing (by running 60-systemd.sh):
-#   build-nspawn/walk/layer  cached: git, make and sudo added, curl and
-#                            socat removed, the .debs make run and make
+#   build-nspawn/walk/layer  cached: git, make and sudo added, curl,
+#                            socat and the package's users removed
+#                            (60-systemd.sh's purge leaves them), the
+#                            .debs make run and make
 #                            deb install downloaded (apt's cache);
 #                            rebuilt when the rootfs is
 #   build-nspawn/walk/run    this run's changes, removed afterwards
@@ -127,7 +129,7 @@ in_ct() {
 }
 
 # --- the cached layer --------------------------------------------------------
-want="$(cat "$MARK") $(stat -c %Y "$MARK") $RUN_DEBS"
+want="2 $(cat "$MARK") $(stat -c %Y "$MARK") $RUN_DEBS"
 if [ -f "$LMARK" ] && [ "$(cat "$LMARK")" = "$want" ]; then
 	ok "layer build-nspawn/walk/layer: reused"
 else
@@ -138,10 +140,14 @@ else
 	mount -t overlay overlay -o "lowerdir=$R,upperdir=$LAYER,workdir=$W/work" "$M"
 	# The fresh system of the README: git, make and sudo added to a
 	# minimal Debian; curl and socat (the rootfs's, for 60-systemd.sh)
-	# removed; what make run installs, downloaded only.
+	# and the users the package left (purge keeps them) removed; what
+	# make run and make deb install, downloaded only.
 	if in_ct 600 "export DEBIAN_FRONTEND=noninteractive
 	    apt-get update -qq && apt-get install -y -qq --no-install-recommends git make sudo &&
 	    apt-get purge -y -qq curl socat && apt-get autoremove -y -qq --purge &&
+	    { ! getent passwd uds-gateway >/dev/null || userdel uds-gateway; } &&
+	    { ! getent group uds-gateway >/dev/null || groupdel uds-gateway; } &&
+	    { ! getent group uds-gateway-clients >/dev/null || groupdel uds-gateway-clients; } &&
 	    apt-get install -y -qq --download-only --no-install-recommends $RUN_DEBS" \
 	    >"$W/layer.log" 2>&1; then
 		umount "$M"
