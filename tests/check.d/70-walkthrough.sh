@@ -150,11 +150,11 @@ else
 	    { ! getent group uds-gateway-clients >/dev/null || groupdel uds-gateway-clients; } &&
 	    apt-get install -y -qq --download-only --no-install-recommends $RUN_DEBS" \
 	    >"$W/layer.log" 2>&1; then
-		umount "$M"
+		mountpoint -q "$M" && umount "$M"
 		echo "$want" >"$LMARK"
 		ok "layer build-nspawn/walk/layer: git, make, sudo; no curl, socat ($(($(date +%s) - t0)) s)"
 	else
-		umount -l "$M"
+		mountpoint -q "$M" && umount -l "$M"
 		tail -20 "$W/layer.log" | indent
 		notok "layer build-nspawn/walk/layer (apt-get in the container)"
 		exit 1
@@ -189,7 +189,7 @@ grep -q '^not ok ' "$T/walk.out" && fails=$((fails + 1))
 if [ $rc -ne 0 ]; then
 	notok "the walk in the container: exit $rc"
 fi
-umount "$M" || umount -l "$M"
+mountpoint -q "$M" && { umount "$M" || umount -l "$M"; }
 rm -rf --one-file-system "$RUN"
 
 echo "# walk-through: $(($(date +%s) - start)) s"
