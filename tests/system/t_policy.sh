@@ -6,7 +6,8 @@
 # Every policy the project ships passes -t, once the users and groups it
 # names exist: the package's (uds-gateway, made by lib.sh, and
 # uds-gateway-clients) and those of the examples. The template
-# default.policy too: its @RUNDIR@ is expanded as for the embedded one.
+# default.policy too: its @RUNDIR@ and @GROUP@ are expanded as for the
+# embedded one.
 made_groups=
 trap 'for g in $made_groups; do groupdel "$g" 2>/dev/null; done; userdel udsgw-gid0 2>/dev/null; cleanup' EXIT
 for g in uds-gateway-clients uds-clients staff www-data; do
