@@ -1,12 +1,12 @@
 # check.d: fuzzing (clang, bounded)
 # Build every fuzz/fuzz_*.c with libFuzzer + ASan + UBSan and fuzz each for
-# FUZZ_SECONDS (default 45), two at a time. One "ok - fuzz <name>: ..." line
+# FUZZ_SECONDS (default 25), two at a time. One "ok - fuzz <name>: ..." line
 # per harness; a crash, leak, timeout or OOM is "not ok" and its input is
 # kept in build/fuzz/artifacts/. See fuzz/README.md.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 MAKE=${MAKE:-make}
-FUZZ_SECONDS=${FUZZ_SECONDS:-45}
+FUZZ_SECONDS=${FUZZ_SECONDS:-25}
 FUZZ_JOBS=${FUZZ_JOBS:-2}
 start=$(date +%s)
 tmp=$(mktemp -d) || exit 1
