@@ -40,7 +40,7 @@ ALL_LDFLAGS	= -pie -Wl,-z,relro -Wl,-z,now $(SAN) $(LDFLAGS)
 # address parser is pure but which also send.
 PURE_NAMES	= buf compat http http_chunked policy policy_value policy_print \
 		  policy_upstream proxy_v2 \
-		  policy_resolve token access metrics activation notify log \
+		  policy_resolve token access metrics activation notify log fdpass \
 		  ratelimit
 PURE_SRCS	= $(filter $(addprefix src/,$(addsuffix .c,$(PURE_NAMES))), \
 		  $(wildcard src/*.c))

@@ -17,6 +17,7 @@
 #include "compat.h"
 #include "connector.h"
 #include "fwd_proto.h"
+#include "fdpass.h"
 #include "log.h"
 #include "loop.h"
 #include "privdrop.h"
@@ -25,7 +26,6 @@
 
 #define TICK_MS		50
 #define UNIX_RETRY_MS	50	/* a full Unix backlog: try again */
-#define MAXFDS_IN	8	/* descriptors we accept to find and close */
 
 struct answer;
 
@@ -152,36 +152,14 @@ channel_close(struct channel *ch)
 static int
 send_answer(struct channel *ch, uint64_t id, int err, int fd)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} c;
 	struct fwd_rep rep;
-	struct msghdr msg;
-	struct iovec iov;
-	struct cmsghdr *cm;
 
 	memset(&rep, 0, sizeof(rep));
 	rep.magic = FWD_REP_MAGIC;
 	rep.error = err;
 	rep.id = id;
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = &rep;
-	iov.iov_len = sizeof(rep);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (err == 0) {
-		memset(&c, 0, sizeof(c));
-		msg.msg_control = c.buf;
-		msg.msg_controllen = sizeof(c.buf);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	if (sendmsg(ch->ev.fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) ==
-	    (ssize_t)sizeof(rep))
+	if (fdpass_send(ch->ev.fd, &rep, sizeof(rep), err == 0 ? fd : -1,
+	    MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)sizeof(rep))
 		return 1;
 	if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR)
 		return 0;
@@ -374,27 +352,13 @@ request(struct channel *ch, const struct fwd_req *rq)
 static int
 channel_read(struct channel *ch)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(MAXFDS_IN * sizeof(int))];
-	} c;
 	struct fwd_req rq;
 	char raw[sizeof(rq) + 1];
-	struct msghdr msg;
-	struct iovec iov;
-	struct cmsghdr *cm;
 	ssize_t n;
-	size_t i, nfd;
-	int fd, hadfd = 0;
+	int fd, bad;
 
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = raw;
-	iov.iov_len = sizeof(raw);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = c.buf;
-	msg.msg_controllen = sizeof(c.buf);
-	n = recvmsg(ch->ev.fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	n = fdpass_recv(ch->ev.fd, raw, sizeof(raw), MSG_DONTWAIT |
+	    MSG_CMSG_CLOEXEC, &fd, &bad);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return 1;
 	if (n <= 0) {
@@ -402,24 +366,12 @@ channel_read(struct channel *ch)
 		return -1;
 	}
 	/* Descriptors have no business here: close them, refuse. */
-	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
-	    cm = CMSG_NXTHDR(&msg, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET ||
-		    cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < nfd; i++) {
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
-			    sizeof(int));
-			(void)close(fd);
-			hadfd = 1;
-		}
-	}
-	if ((size_t)n != sizeof(rq) || (msg.msg_flags & (MSG_TRUNC |
-	    MSG_CTRUNC)))
+	if (fd != -1)
+		(void)close(fd);
+	if ((size_t)n != sizeof(rq) || bad)
 		return refuse(ch, 0, 0, "not a request record (size)");
 	memcpy(&rq, raw, sizeof(rq));
-	if (hadfd)
+	if (fd != -1)
 		return refuse(ch, rq.id, 1, "descriptors attached");
 	if (rq.magic != FWD_REQ_MAGIC)
 		return refuse(ch, rq.id, 1, "bad magic");
@@ -453,36 +405,18 @@ channel_event(struct loop_ev *ev, uint32_t events)
 static void
 ipc_event(struct loop_ev *ev, uint32_t events)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} c;
 	struct channel *ch;
-	struct msghdr msg;
-	struct iovec iov;
-	struct cmsghdr *cm;
 	char tag = 0;
 	ssize_t n;
-	int fd = -1;
+	int fd = -1, bad;
 
 	(void)events;
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = &tag;
-	iov.iov_len = 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = c.buf;
-	msg.msg_controllen = sizeof(c.buf);
-	n = recvmsg(ev->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	n = fdpass_recv(ev->fd, &tag, 1, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, &fd,
+	    &bad);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0)
 		_exit(0);	/* the parent is gone: so are we */
-	cm = CMSG_FIRSTHDR(&msg);
-	if (cm != NULL && cm->cmsg_level == SOL_SOCKET &&
-	    cm->cmsg_type == SCM_RIGHTS &&
-	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 	if (tag != CONNECTOR_MSG_CHANNEL || fd == -1)
 		fatalx("connector: bad record from the parent");
 	if ((ch = calloc(1, sizeof(*ch))) == NULL) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "fdpass.h"
 #include "forward.h"
 #include "fwd_proto.h"
 #include "log.h"
@@ -558,41 +559,22 @@ fwd_connected(struct fwd *f, int err, int fd)
 static void
 chan_event(struct loop_ev *ev, uint32_t events)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} c;
 	struct fwd_rep rep;
-	struct msghdr msg;
-	struct iovec iov;
-	struct cmsghdr *cm;
 	struct fwd *f;
 	ssize_t n;
-	int fd, i;
+	int fd, bad, i;
 
 	if (events & EPOLLOUT)
 		send_unsent();
 	for (i = 0; i < 64; i++) {
-		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = &rep;
-		iov.iov_len = sizeof(rep);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = c.buf;
-		msg.msg_controllen = sizeof(c.buf);
-		n = recvmsg(ev->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		n = fdpass_recv(ev->fd, &rep, sizeof(rep), MSG_DONTWAIT |
+		    MSG_CMSG_CLOEXEC, &fd, &bad);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n <= 0)
 			fatalx("worker: the connector channel is gone");
-		fd = -1;
-		cm = CMSG_FIRSTHDR(&msg);
-		if (cm != NULL && cm->cmsg_level == SOL_SOCKET &&
-		    cm->cmsg_type == SCM_RIGHTS &&
-		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-		if (n != (ssize_t)sizeof(rep) || rep.magic != FWD_REP_MAGIC ||
-		    (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+		if (n != (ssize_t)sizeof(rep) || bad ||
+		    rep.magic != FWD_REP_MAGIC ||
 		    (rep.error == 0) != (fd != -1)) {
 			log_warnx("worker: bad answer from the connector");
 			if (fd != -1)

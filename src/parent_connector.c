@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "connector.h"
+#include "fdpass.h"
 #include "log.h"
 #include "loop.h"
 #include "parent.h"
@@ -81,31 +82,11 @@ cname(const struct cproc *c)
 static void
 send_channel(struct cproc *c, int fd)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg;
-	struct iovec iov;
-	struct cmsghdr *cm;
 	char tag = CONNECTOR_MSG_CHANNEL;
 
 	if (c->pid == 0 || c->ev.fd == -1)
 		return;
-	memset(&msg, 0, sizeof(msg));
-	memset(&u, 0, sizeof(u));
-	iov.iov_base = &tag;
-	iov.iov_len = 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof(u.buf);
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	if (sendmsg(c->ev.fd, &msg, MSG_NOSIGNAL) != 1) {
+	if (fdpass_send(c->ev.fd, &tag, 1, fd, MSG_NOSIGNAL) != 1) {
 		/* It cannot serve this worker: restart it, it gets all. */
 		log_warn("connector %s: handing over a channel; restarting it",
 		    cname(c));

@@ -16,6 +16,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "log.h"
 #include "metrics.h"
 #include "parent_int.h"
@@ -273,44 +274,15 @@ parent_worker_free_shared(struct gen *g)
  * from it (ProtectProc=ptraceable: another uid, not dumpable, and no
  * CAP_SYS_PTRACE); reading an open status file is not checked again.
  */
-union fdmsg {
-	struct cmsghdr	hdr;
-	char		buf[CMSG_SPACE(sizeof(int))];
-};
-
-/* A one-byte record, *tag, with room for one descriptor in c. */
-static void
-fdmsg_init(struct msghdr *msg, struct iovec *iov, char *tag, union fdmsg *c)
-{
-	memset(msg, 0, sizeof(*msg));
-	memset(c, 0, sizeof(*c));
-	iov->iov_base = tag;
-	iov->iov_len = 1;
-	msg->msg_iov = iov;
-	msg->msg_iovlen = 1;
-	msg->msg_control = c->buf;
-	msg->msg_controllen = sizeof(c->buf);
-}
-
 static void
 send_status_fd(int ipc)
 {
-	union fdmsg c;
-	struct msghdr msg;
-	struct iovec iov;
-	struct cmsghdr *cm;
 	char tag = WORKER_MSG_STATUS_FD;
 	int fd;
 
 	if ((fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)) == -1)
 		_exit(127);
-	fdmsg_init(&msg, &iov, &tag, &c);
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	if (sendmsg(ipc, &msg, MSG_NOSIGNAL) != 1)
+	if (fdpass_send(ipc, &tag, 1, fd, MSG_NOSIGNAL) != 1)
 		_exit(127);
 	(void)close(fd);
 }
@@ -323,14 +295,10 @@ send_status_fd(int ipc)
 int
 parent_worker_recv_status_fd(int ipc, char *why, size_t whylen)
 {
-	union fdmsg c;
-	struct msghdr msg;
-	struct iovec iov;
-	struct cmsghdr *cm;
 	struct pollfd pfd;
 	char tag = 0;
 	ssize_t n;
-	int fd = -1, r;
+	int fd = -1, r, bad = 0;
 
 	*why = '\0';
 	pfd.fd = ipc;
@@ -347,9 +315,9 @@ parent_worker_recv_status_fd(int ipc, char *why, size_t whylen)
 		    STATUS_FD_WAIT_MS);
 		return -1;
 	}
-	fdmsg_init(&msg, &iov, &tag, &c);
 	do
-		n = recvmsg(ipc, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+		n = fdpass_recv(ipc, &tag, 1, MSG_CMSG_CLOEXEC | MSG_DONTWAIT,
+		    &fd, &bad);
 	while (n == -1 && errno == EINTR);
 	if (n == -1) {
 		(void)snprintf(why, whylen, "receiving the status descriptor: "
@@ -358,20 +326,13 @@ parent_worker_recv_status_fd(int ipc, char *why, size_t whylen)
 	}
 	if (n == 0)
 		return -1;	/* the child died first: why stays empty */
-	cm = CMSG_FIRSTHDR(&msg);
-	if (cm != NULL && cm->cmsg_level == SOL_SOCKET &&
-	    cm->cmsg_type == SCM_RIGHTS &&
-	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	if (fd != -1 && n == 1 && tag == WORKER_MSG_STATUS_FD &&
-	    !(msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+	if (fd != -1 && n == 1 && tag == WORKER_MSG_STATUS_FD)
 		return fd;
 	if (fd != -1)
 		(void)close(fd);
-	(void)snprintf(why, whylen, "%s", msg.msg_flags & MSG_CTRUNC ?
-	    "the status descriptor was not passed (the monitor is out of "
-	    "descriptors?)" : "the first record was not the status "
-	    "descriptor");
+	(void)snprintf(why, whylen, "%s", bad ? "the status descriptor was "
+	    "not passed whole (the monitor is out of descriptors?)" :
+	    "the first record was not the status descriptor");
 	return -1;
 }
 
