@@ -87,9 +87,10 @@ $(B)/uds-gateway: $(OBJS)
 $(B)/seccomp_probe: tests/system/seccomp_probe.c $(filter-out $(B)/main.o,$(OBJS))
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/connector_probe: tests/system/connector_probe.c src/connector.h \
-    src/fwd_proto.h src/gateway.h | $(B)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+$(B)/connector_probe: tests/system/connector_probe.c src/fdpass.c \
+    src/fdpass.h src/connector.h src/fwd_proto.h src/gateway.h | $(B)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ tests/system/connector_probe.c \
+	    src/fdpass.c
 
 $(B)/test_%: tests/unit/test_%.c tests/unit/*.h $(B)/libpure.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DTEST_DATA_DIR='"tests/unit/data"' \

@@ -94,8 +94,10 @@ make_addr(void)
 
 	memset(&addr, 0, sizeof(addr));
 	if (conf.up.kind == UP_UNIX) {
-		len = strlen(conf.up.path);
-		if (len == 0 || len >= sizeof(sun->sun_path))
+		/* Bounded: the blob is checked, not trusted to be a string. */
+		len = strnlen(conf.up.path, sizeof(conf.up.path));
+		if (len == 0 || len == sizeof(conf.up.path) ||
+		    len >= sizeof(sun->sun_path))
 			fatalx("connector: bad upstream path");
 		sun->sun_family = AF_UNIX;
 		memcpy(sun->sun_path, conf.up.path, len + 1);

@@ -169,20 +169,6 @@ up_err(struct pstate *st, int r)
 	return r;
 }
 
-static int
-tokeq(const struct tok *t, const char *s)
-{
-	size_t n = strlen(s);
-
-	return t->len == n && memcmp(t->p, s, n) == 0;
-}
-
-static void
-copytok(char *dst, const struct tok *t)
-{
-	memcpy(dst, t->p, t->len);
-	dst[t->len] = '\0';
-}
 
 static struct srcpos
 tokpos(const struct line *ln, size_t i)
@@ -219,7 +205,7 @@ name_value(struct pstate *st, const struct line *ln, const char *what,
 		    "(not all digits, at most %d bytes)", what,
 		    TOKSHOW(&ln->t[1]), (int)ln->t[0].len, ln->t[0].p,
 		    POLICY_NAME_MAX - 1);
-	copytok(dst, &ln->t[1]);
+	policy_copytok(dst, &ln->t[1]);
 	if (pos != NULL)
 		*pos = tokpos(ln, 1);
 	return 0;
@@ -260,7 +246,7 @@ k_workers(struct pstate *st, const struct line *ln, const struct keydef *kd)
 	(void)kd;
 	if ((r = want(st, ln, 2)) != 0)
 		return r;
-	if (tokeq(&ln->t[1], "auto"))
+	if (policy_tokeq(&ln->t[1], "auto"))
 		v = st->cur != NULL ? POLICY_WORKERS_AUTO : 0;
 	else if (policy_tonum(ln->t[1].p, ln->t[1].len, 1, POLICY_MAX_WORKERS,
 	    &v) != 0)
@@ -297,7 +283,7 @@ k_path(struct pstate *st, const struct line *ln, const struct keydef *kd)
 			    "'%.*s%s' is already used by listener '%s' "
 			    "(line %u)", TOKSHOW(t), o->name, o->line);
 	}
-	copytok(st->cur->path, t);
+	policy_copytok(st->cur->path, t);
 	return 0;
 }
 
@@ -309,11 +295,11 @@ k_service(struct pstate *st, const struct line *ln, const struct keydef *kd)
 	(void)kd;
 	if ((r = want(st, ln, 2)) != 0)
 		return r;
-	if (tokeq(&ln->t[1], "echo"))
+	if (policy_tokeq(&ln->t[1], "echo"))
 		st->cur->service = SVC_ECHO;
-	else if (tokeq(&ln->t[1], "http"))
+	else if (policy_tokeq(&ln->t[1], "http"))
 		st->cur->service = SVC_HTTP;
-	else if (tokeq(&ln->t[1], "forward"))
+	else if (policy_tokeq(&ln->t[1], "forward"))
 		st->cur->service = SVC_FORWARD;
 	else
 		return err(st, ln->no, ln->t[1].col, "'service' must be echo, "
@@ -338,9 +324,9 @@ k_proxy(struct pstate *st, const struct line *ln, const struct keydef *kd)
 	(void)kd;
 	if ((r = want(st, ln, 2)) != 0)
 		return r;
-	if (tokeq(&ln->t[1], "no"))
+	if (policy_tokeq(&ln->t[1], "no"))
 		st->cur->proxy_protocol = PROXY_NONE;
-	else if (tokeq(&ln->t[1], "v2"))
+	else if (policy_tokeq(&ln->t[1], "v2"))
 		st->cur->proxy_protocol = PROXY_V2;
 	else
 		return err(st, ln->no, ln->t[1].col, "'proxy_protocol' must be "
@@ -394,7 +380,7 @@ k_rule(struct pstate *st, const struct line *ln, const struct keydef *kd)
 	memset(ru, 0, sizeof(*ru));
 	ru->allow = kd == &policy_keys[K_ALLOW];
 	ru->line = ln->no;
-	if (tokeq(w, "any")) {
+	if (policy_tokeq(w, "any")) {
 		if ((r = want(st, ln, 2)) != 0)
 			return r;
 		ru->kind = RULE_ANY;
@@ -402,18 +388,18 @@ k_rule(struct pstate *st, const struct line *ln, const struct keydef *kd)
 		l->nrules++;
 		return 0;
 	}
-	if (!tokeq(w, "uid") && !tokeq(w, "user") && !tokeq(w, "group"))
+	if (!policy_tokeq(w, "uid") && !policy_tokeq(w, "user") && !policy_tokeq(w, "group"))
 		return err(st, ln->no, w->col, "'%s' must be followed by "
 		    "any, uid N, user NAME or group NAME, not '%.*s%s'",
 		    kd->name, TOKSHOW(w));
 	if (ln->ntok < 3)
 		return err(st, ln->no, w->col, "missing %s after '%s %.*s'",
-		    tokeq(w, "uid") ? "number" : "name", kd->name,
+		    policy_tokeq(w, "uid") ? "number" : "name", kd->name,
 		    (int)w->len, w->p);
 	if ((r = want(st, ln, 3)) != 0)
 		return r;
 	ru->pos = tokpos(ln, 2);
-	if (tokeq(w, "uid")) {
+	if (policy_tokeq(w, "uid")) {
 		if (policy_tonum(v->p, v->len, 0, UID_MAX_VALID, &id) != 0)
 			return err(st, ln->no, v->col, "'%s uid' takes a "
 			    "number from 0 to %llu, not '%.*s%s'", kd->name,
@@ -427,9 +413,9 @@ k_rule(struct pstate *st, const struct line *ln, const struct keydef *kd)
 			    "(not all digits, at most %d bytes)",
 			    (int)w->len, w->p, TOKSHOW(v),
 			    POLICY_NAME_MAX - 1);
-		ru->kind = tokeq(w, "user") ? RULE_UID : RULE_GROUP;
+		ru->kind = policy_tokeq(w, "user") ? RULE_UID : RULE_GROUP;
 		ru->by_name = 1;
-		copytok(ru->name, v);
+		policy_copytok(ru->name, v);
 	}
 	l->nrules++;
 	return 0;
@@ -513,9 +499,9 @@ k_value(struct pstate *st, const struct line *ln, const struct keydef *kd)
 			    TOKSHOW(t));
 		break;
 	case V_BOOL:
-		if (tokeq(t, "yes"))
+		if (policy_tokeq(t, "yes"))
 			bv = 1;
-		else if (tokeq(t, "no"))
+		else if (policy_tokeq(t, "no"))
 			bv = 0;
 		else
 			return err(st, ln->no, t->col, "'%s' must be yes or "
@@ -558,7 +544,7 @@ findkey(const struct tok *t)
 	size_t i;
 
 	for (i = 0; i < NKEYS; i++)
-		if (tokeq(t, policy_keys[i].name))
+		if (policy_tokeq(t, policy_keys[i].name))
 			return &policy_keys[i];
 	return NULL;
 }
@@ -575,7 +561,7 @@ open_scratch(struct pstate *st, const struct line *ln, const struct tok *name)
 	size_t n;
 
 	listener_defaults(l);
-	if (name != NULL && !tokeq(name, "{")) {
+	if (name != NULL && !policy_tokeq(name, "{")) {
 		n = name->len < sizeof(l->name) - 1 ? name->len :
 		    sizeof(l->name) - 1;
 		memcpy(l->name, name->p, n);
@@ -615,7 +601,7 @@ header_problem(struct pstate *st, const struct line *ln)
 		return err(st, ln->no, n->col + (unsigned int)n->len,
 		    "expected '{' after 'listener %.*s' on the same line",
 		    (int)n->len, n->p);
-	if (!tokeq(&ln->t[2], "{"))
+	if (!policy_tokeq(&ln->t[2], "{"))
 		return err(st, ln->no, ln->t[2].col, "expected '{' after "
 		    "'listener %.*s', not '%.*s%s'", (int)n->len, n->p,
 		    TOKSHOW(&ln->t[2]));
@@ -625,7 +611,7 @@ header_problem(struct pstate *st, const struct line *ln)
 		return err(st, ln->no, k->col, "too many listeners "
 		    "(at most %d)", POLICY_MAX_LISTENERS);
 	for (i = 0; i < st->pol.nlisteners; i++)
-		if (tokeq(n, st->pol.listeners[i].name))
+		if (policy_tokeq(n, st->pol.listeners[i].name))
 			return err(st, ln->no, n->col, "duplicate listener "
 			    "name '%.*s' (first at line %u)", (int)n->len,
 			    n->p, st->pol.listeners[i].line);
@@ -655,12 +641,12 @@ open_block(struct pstate *st, const struct line *ln)
 	if ((r = header_problem(st, ln)) != 0) {
 		open_scratch(st, ln, ln->ntok >= 2 ? &ln->t[1] : NULL);
 		/* "listener x" alone: a '{' on the next line is its own. */
-		st->await_brace = !tokeq(&ln->last, "{");
+		st->await_brace = !policy_tokeq(&ln->last, "{");
 		return r;
 	}
 	l = &st->pol.listeners[st->pol.nlisteners];
 	listener_defaults(l);
-	copytok(l->name, &ln->t[1]);
+	policy_copytok(l->name, &ln->t[1]);
 	l->line = ln->no;
 	st->cur = l;
 	st->curpos = tokpos(ln, 0);
@@ -811,7 +797,7 @@ unknown_key(struct pstate *st, const struct line *ln)
 			st->lseen[kd - policy_keys].bad = 1;
 	}
 	/* "listner web {": the body that follows is a listener's. */
-	if (st->cur == NULL && ln->ntok >= 2 && tokeq(&ln->last, "{"))
+	if (st->cur == NULL && ln->ntok >= 2 && policy_tokeq(&ln->last, "{"))
 		open_scratch(st, ln, &ln->t[1]);
 	return r;
 }
@@ -826,28 +812,28 @@ statement(struct pstate *st, const struct line *ln)
 
 	if (st->await_brace) {
 		st->await_brace = 0;
-		if (tokeq(k, "{") && ln->ntok == 1)
+		if (policy_tokeq(k, "{") && ln->ntok == 1)
 			return 0;	/* its header's error said so */
 	}
-	if (st->ups.cur != NULL && (tokeq(k, "listener") ||
-	    tokeq(k, "upstream")))
+	if (st->ups.cur != NULL && (policy_tokeq(k, "listener") ||
+	    policy_tokeq(k, "upstream")))
 		return err(st, ln->no, k->col, "nested block: upstream '%s' "
 		    "(line %u) is not closed with '}'", st->ups.cur->name,
 		    st->ups.cur->line);
-	if (st->ups.cur != NULL && tokeq(k, "}"))
+	if (st->ups.cur != NULL && policy_tokeq(k, "}"))
 		return up_err(st, policy_upstream_close(&st->pol, &st->ups,
 		    ln->t, ln->ntok, ln->no, &st->updiag));
 	if (st->ups.cur != NULL)
 		return up_err(st, policy_upstream_key(&st->ups, ln->t,
 		    ln->ntok, ln->no, &st->updiag));
-	if (tokeq(k, "upstream") && st->cur == NULL)
+	if (policy_tokeq(k, "upstream") && st->cur == NULL)
 		return up_err(st, policy_upstream_open(&st->pol, &st->ups,
 		    ln->t, ln->ntok, ln->no, &st->updiag));
-	if (tokeq(k, "}"))
+	if (policy_tokeq(k, "}"))
 		return close_block(st, ln);
-	if (tokeq(k, "listener"))
+	if (policy_tokeq(k, "listener"))
 		return open_block(st, ln);
-	if (tokeq(k, "{")) {
+	if (policy_tokeq(k, "{")) {
 		r = err(st, ln->no, k->col, "'{' must be on the same line "
 		    "as 'listener NAME'");
 		if (st->cur == NULL)

@@ -81,6 +81,13 @@ struct unit {
 extern const struct unit policy_dur_units[];	/* ms, s, m, h */
 extern const struct unit policy_size_units[];	/* bytes, K, M, G */
 
+/*
+ *	policy_tokeq		1 if t is exactly the word s
+ *	policy_copytok		t as a C string into dst, which the caller
+ *				has checked is large enough
+ */
+int	 policy_tokeq(const struct tok *t, const char *s);
+void	 policy_copytok(char *dst, const struct tok *t);
 int	 policy_tonum(const char *s, size_t len, uint64_t min, uint64_t max,
 	    uint64_t *out);
 int	 policy_tounit(const struct tok *t, const struct unit *u,

@@ -43,20 +43,6 @@ uerr(struct gw_diag *d, unsigned int line, unsigned int col,
 	return GW_ERR_INVALID;
 }
 
-static int
-tokeq(const struct tok *t, const char *s)
-{
-	size_t n = strlen(s);
-
-	return t->len == n && memcmp(t->p, s, n) == 0;
-}
-
-static void
-copytok(char *dst, const struct tok *t)
-{
-	memcpy(dst, t->p, t->len);
-	dst[t->len] = '\0';
-}
 
 int
 policy_upstream_open(struct policy *p, struct upstream_state *us,
@@ -72,7 +58,7 @@ policy_upstream_open(struct policy *p, struct upstream_state *us,
 		    "use letters, digits, '.', '_', '-', starting with a "
 		    "letter or digit, at most %d bytes", TOKSHOW(&t[1]),
 		    POLICY_NAME_MAX - 1);
-	if (ntok < 3 || !tokeq(&t[2], "{"))
+	if (ntok < 3 || !policy_tokeq(&t[2], "{"))
 		return uerr(d, no, ntok < 3 ? t[1].col + (unsigned int)t[1].len :
 		    t[2].col, "expected '{' after 'upstream %.*s' on the same "
 		    "line", (int)t[1].len, t[1].p);
@@ -83,13 +69,13 @@ policy_upstream_open(struct policy *p, struct upstream_state *us,
 		return uerr(d, no, t[0].col, "too many upstreams (at most %d)",
 		    POLICY_MAX_UPSTREAMS);
 	for (i = 0; i < p->nupstreams; i++)
-		if (tokeq(&t[1], p->upstreams[i].name))
+		if (policy_tokeq(&t[1], p->upstreams[i].name))
 			return uerr(d, no, t[1].col, "duplicate upstream name "
 			    "'%.*s' (first at line %u)", (int)t[1].len,
 			    t[1].p, p->upstreams[i].line);
 	u = &p->upstreams[p->nupstreams];
 	memset(u, 0, sizeof(*u));
-	copytok(u->name, &t[1]);
+	policy_copytok(u->name, &t[1]);
 	u->line = no;
 	u->pos.line = no;
 	u->pos.col = t[1].col;
@@ -110,7 +96,7 @@ k_unix(struct upstream_conf *u, const struct tok *v, unsigned int no,
 	if (v->len > POLICY_PATH_MAX - 1)
 		return uerr(d, no, v->col, "bad upstream path '%.*s%s': too "
 		    "long (at most %d bytes)", TOKSHOW(v), POLICY_PATH_MAX - 1);
-	copytok(u->path, v);
+	policy_copytok(u->path, v);
 	u->kind = UP_UNIX;
 	return 0;
 }
@@ -178,7 +164,7 @@ policy_upstream_key(struct upstream_state *us, const struct tok *t,
 	size_t k;
 
 	for (k = 0; k < POLICY_UPSTREAM_NKEYS; k++)
-		if (tokeq(&t[0], policy_upstream_keys[k]))
+		if (policy_tokeq(&t[0], policy_upstream_keys[k]))
 			break;
 	if (k == POLICY_UPSTREAM_NKEYS)
 		return uerr(d, no, t[0].col, "unknown key '%.*s%s' in upstream "
@@ -214,7 +200,7 @@ policy_upstream_key(struct upstream_state *us, const struct tok *t,
 			    policy_upstream_keys[k], TOKSHOW(v),
 			    policy_upstream_keys[k], POLICY_NAME_MAX - 1);
 		if (k == UK_USER) {
-			copytok(u->user, v);
+			policy_copytok(u->user, v);
 			u->user_pos.line = no;
 			u->user_pos.col = v->col;
 			break;
@@ -223,7 +209,7 @@ policy_upstream_key(struct upstream_state *us, const struct tok *t,
 			return uerr(d, no, t[0].col, "too many groups in "
 			    "upstream '%s' (at most %d)", u->name,
 			    POLICY_MAX_UPGROUPS);
-		copytok(u->groups[u->ngroups], v);
+		policy_copytok(u->groups[u->ngroups], v);
 		u->group_pos[u->ngroups].line = no;
 		u->group_pos[u->ngroups].col = v->col;
 		u->ngroups++;

@@ -208,3 +208,18 @@ policy_suggest(const struct tok *t)
 	}
 	return best;
 }
+
+int
+policy_tokeq(const struct tok *t, const char *s)
+{
+	size_t n = strlen(s);
+
+	return t->len == n && memcmp(t->p, s, n) == 0;
+}
+
+void
+policy_copytok(char *dst, const struct tok *t)
+{
+	memcpy(dst, t->p, t->len);
+	dst[t->len] = '\0';
+}

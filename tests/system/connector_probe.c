@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "connector.h"
+#include "fdpass.h"
 #include "fwd_proto.h"
 
 static int chan = -1, ipc = -1;
@@ -47,63 +48,38 @@ drain_log(void)
 	}
 }
 
-/* Wait for one answer: its errno, 0 with *fd set, or -1 (none). */
+/*
+ * Wait for one answer: its errno, 0 with *fd set, or -1 (none). *fd is
+ * -2 when the answer carried descriptors in a shape no worker accepts
+ * (fdpass closed them): as much a failure as an unexpected one.
+ */
 static int
 answer(uint64_t id, int *fd)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} c;
 	struct pollfd pfd = { .fd = chan, .events = POLLIN };
 	struct fwd_rep rep;
-	struct msghdr msg;
-	struct iovec iov = { .iov_base = &rep, .iov_len = sizeof(rep) };
-	struct cmsghdr *cm;
+	int badrec;
 
 	*fd = -1;
 	if (poll(&pfd, 1, 5000) != 1)
 		return -1;
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = c.buf;
-	msg.msg_controllen = sizeof(c.buf);
-	if (recvmsg(chan, &msg, MSG_CMSG_CLOEXEC) != (ssize_t)sizeof(rep) ||
-	    rep.magic != FWD_REP_MAGIC || rep.id != id)
+	if (fdpass_recv(chan, &rep, sizeof(rep), MSG_CMSG_CLOEXEC, fd,
+	    &badrec) != (ssize_t)sizeof(rep) || badrec) {
+		if (badrec)
+			*fd = -2;
 		return -1;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (cm != NULL && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(fd, CMSG_DATA(cm), sizeof(int));
+	}
+	if (rep.magic != FWD_REP_MAGIC || rep.id != id)
+		return -1;
 	return rep.error;
 }
 
+/* A record of len bytes, with a descriptor (stdin) attached if withfd. */
 static int
 send_rec(const void *p, size_t len, int withfd)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} c;
-	struct msghdr msg;
-	struct iovec iov = { .iov_base = (void *)p, .iov_len = len };
-	struct cmsghdr *cm;
-	int fd = 0;
-
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (withfd) {
-		memset(&c, 0, sizeof(c));
-		msg.msg_control = c.buf;
-		msg.msg_controllen = sizeof(c.buf);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	return sendmsg(chan, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+	return fdpass_send(chan, p, len, withfd ? 0 : -1, MSG_NOSIGNAL) ==
+	    (ssize_t)len ? 0 : -1;
 }
 
 /* A bad request must come back EPERM without a descriptor. */
@@ -135,13 +111,6 @@ main(int argc, char **argv)
 	char idxs[16], big[64];
 	int sv[2], ch[2], conf, fd, bad = 0, e;
 	pid_t pid;
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} c;
-	struct msghdr msg;
-	struct iovec iov;
-	struct cmsghdr *cm;
 	char tag = CONNECTOR_MSG_CHANNEL;
 
 	if (argc != 6)
@@ -177,20 +146,7 @@ main(int argc, char **argv)
 	ipc = sv[0];
 	chan = ch[0];
 	/* The parent's step: hand the connector its end of the channel. */
-	memset(&msg, 0, sizeof(msg));
-	memset(&c, 0, sizeof(c));
-	iov.iov_base = &tag;
-	iov.iov_len = 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = c.buf;
-	msg.msg_controllen = sizeof(c.buf);
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &ch[1], sizeof(int));
-	if (sendmsg(ipc, &msg, MSG_NOSIGNAL) != 1)
+	if (fdpass_send(ipc, &tag, 1, ch[1], MSG_NOSIGNAL) != 1)
 		return 2;
 	close(ch[1]);
 
