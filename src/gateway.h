@@ -33,12 +33,16 @@ const char	*gw_strerror(int);
 #define POLICY_MAX_WORKERS	64
 #define POLICY_MAX_UPSTREAMS	16
 #define POLICY_MAX_UPGROUPS	16	/* supplementary groups of one */
+#define POLICY_MAX_ROUTES	64	/* route lines of one listener */
+#define POLICY_ROUTE_MAX	192	/* a route's path pattern incl. NUL */
+#define POLICY_ROUTE_QUERY_MAX	128	/* its query constraint incl. NUL */
 
 enum gw_service {
 	SVC_NONE = 0,
 	SVC_ECHO,
 	SVC_HTTP,
 	SVC_FORWARD,
+	SVC_PROXY,		/* HTTP reverse proxy with routes */
 };
 
 enum upstream_kind {
@@ -73,6 +77,32 @@ struct rule {
 	char		 name[POLICY_NAME_MAX];
 	struct srcpos	 pos;		/* of the name or number, for errors */
 	unsigned int	 line;		/* line in the policy, for logs */
+};
+
+/*
+ * One route line of a proxy listener (route.h evaluates them):
+ *	route METHODS PATTERN[?QUERY] allow|deny any|user U|uid N|group G
+ * methods has bit (1u << enum http_method) for each method named, and
+ * is ROUTE_ANY_METHOD for "*" (which also matches methods we have no
+ * name for). pattern is a normalised path pattern in which a segment
+ * "*" stands for one non-empty segment and "**" for any number; with has_query the request's query must equal query byte
+ * for byte (query "" : the request has no query), else any query goes.
+ * who.allow is the decision; who.kind/id/name the caller it applies to.
+ */
+struct route {
+	uint32_t	 methods;
+	char		 pattern[POLICY_ROUTE_MAX];
+	char		 query[POLICY_ROUTE_QUERY_MAX];
+	int		 has_query;
+	struct rule	 who;
+	unsigned int	 line;		/* line in the policy, for logs */
+	struct srcpos	 pos;		/* of the pattern, for errors */
+};
+
+enum audit_level {
+	AUDIT_DENIED = 0,	/* the default: refused requests only */
+	AUDIT_NONE,
+	AUDIT_ALL,
 };
 
 /* Per-listener limits; 0 never means "unlimited" here, see defaults. */
@@ -121,6 +151,15 @@ struct listener_conf {
 	uint32_t	 upstream_timeout_ms;	/* its connect_timeout (the
 						   worker has no upstreams) */
 	int		 proxy_protocol;	/* enum proxy_protocol */
+	/* service proxy (and the upstream's keepalive, copied here). */
+	struct route	 routes[POLICY_MAX_ROUTES];
+	size_t		 nroutes;
+	int		 api_version_prefix;	/* 1: ignore a leading /vN.N */
+	int		 identity_headers;	/* 1 (default): X-Peer-* */
+	int		 audit;			/* enum audit_level */
+	uint32_t	 stream_timeout_ms;	/* upstream silence, in flight */
+	uint32_t	 keepalive;		/* idle upstream conns kept */
+	uint32_t	 keepalive_timeout_ms;	/* and for how long */
 };
 
 /*
@@ -144,6 +183,9 @@ struct upstream_conf {
 	gid_t		 gids[POLICY_MAX_UPGROUPS];	/* resolved */
 	size_t		 ngroups;
 	uint32_t	 connect_timeout_ms;
+	uint32_t	 keepalive;		/* idle connections per worker
+						   (proxy listeners); 0: none */
+	uint32_t	 keepalive_timeout_ms;
 	unsigned int	 line;			/* of "upstream NAME {" */
 	struct srcpos	 pos;			/* of its name, for errors */
 };

@@ -256,4 +256,49 @@ int	 http_chunked_decode(struct http_chunked *st, const uint8_t *in,
 	    size_t len, size_t *consumed, const uint8_t **data,
 	    size_t *data_len);
 
+/*
+ * Response heads (service proxy reads its upstream's answers): the same
+ * strictness as requests where it applies (CRLF only, no obs-fold, field
+ * names tokens, no whitespace before the colon, no control characters
+ * in values, the same Content-Length and Transfer-Encoding rules), and:
+ * - The status line is "HTTP/" DIGIT "." DIGIT SP 3DIGIT SP reason CRLF;
+ *   the reason may be empty, and the SP before it may be missing when it
+ *   is (RFC 9112 4 says a client SHOULD accept that). Only HTTP/1.0 and
+ *   HTTP/1.1 are accepted; status 100-599.
+ * - No leading empty lines.
+ * - Limits: the status line counts against max_request_line, the fields
+ *   against max_header_bytes and max_headers (same errors); max_body is
+ *   not used.
+ * - Content-Length with Transfer-Encoding, a TE whose final coding is
+ *   not chunked, and any coding other than chunked are errors (a proxy
+ *   must not guess at such a message's length).
+ * Any error is HTTP_ERR_* and, for the proxy, a 502.
+ */
+struct http_response {
+	struct http_header *headers;		/* in: caller's array */
+	size_t		 max_headers;		/* in: its capacity */
+	size_t		 nheaders;		/* out: fields stored */
+
+	int		 minor_version;		/* 0 or 1 */
+	int		 status;		/* 100-599 */
+	const uint8_t	*reason;
+	size_t		 reason_len;
+	uint64_t	 content_length;	/* valid if has_content_length */
+	int		 has_content_length;
+	int		 chunked;
+	int		 keep_alive;		/* as http_request's */
+	int		 conn_upgrade;		/* "upgrade" in Connection */
+	const uint8_t	*upgrade;		/* Upgrade value; NULL: none */
+	size_t		 upgrade_len;
+	const uint8_t	*content_type;		/* NULL if absent */
+	size_t		 content_type_len;
+};
+
+/*
+ * http_parse_response: as http_parse_request, for a response head at the
+ * start of p[0..len): its length, HTTP_AGAIN, or an HTTP_ERR_*. Pure.
+ */
+int	 http_parse_response(const uint8_t *p, size_t len,
+	    const struct http_limits *lim, struct http_response *rsp);
+
 #endif /* UDSGW_HTTP_H */
