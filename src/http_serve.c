@@ -17,7 +17,7 @@ enum hs_state {
 	HS_BODY_CHUNKED,	/* decoding a chunked body */
 };
 
-enum route {
+enum hs_route {
 	R_HELLO = 0,
 	R_HEALTHZ,
 	R_WHOAMI,
