@@ -48,6 +48,13 @@ conn_io_close(struct conn *c)
 	conn_mem.mask = 0;
 }
 
+void
+conn_io_detach(struct conn *c)
+{
+	(void)c;
+	conn_mem.mask = 0;
+}
+
 static uint32_t
 next_rand(void)
 {

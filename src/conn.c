@@ -19,6 +19,7 @@
 
 static struct conn	*conn_head;
 static size_t		 conn_n;
+static uint64_t		 conn_closed;	/* closes so far, for conn_kick */
 
 static void	conn_update(struct conn *);
 static int	conn_linger(struct conn *);
@@ -71,6 +72,7 @@ conn_close(struct conn *c)
 
 	if (wl->wl_svc->close != NULL)
 		wl->wl_svc->close(c);
+	conn_closed++;
 	conn_io_close(c);
 	buf_free(&c->c_in);
 	buf_free(&c->c_out);
@@ -144,6 +146,47 @@ void
 conn_input_pending(struct conn *c)
 {
 	c->c_flags |= CONN_PENDING;
+}
+
+void
+conn_busy(struct conn *c, int busy)
+{
+	if (busy)
+		c->c_flags |= CONN_BUSY;
+	else
+		c->c_flags &= ~CONN_BUSY;
+}
+
+int
+conn_kick(struct conn *c)
+{
+	uint64_t before = conn_closed;
+
+	conn_event(c, 0);
+	return conn_closed == before ? 0 : -1;
+}
+
+int
+conn_detach(struct conn *c, int *uid_held)
+{
+	struct wlistener *wl = c->c_l;
+	int fd = c->c_ev.fd;
+
+	conn_io_detach(c);
+	buf_free(&c->c_in);
+	buf_free(&c->c_out);
+	if (c->c_prev != NULL)
+		c->c_prev->c_next = c->c_next;
+	else
+		conn_head = c->c_next;
+	if (c->c_next != NULL)
+		c->c_next->c_prev = c->c_prev;
+	conn_n--;
+	wl->wl_nconns--;
+	*uid_held = (c->c_flags & CONN_UID_HELD) != 0;
+	free(c->c_label);
+	free(c);
+	return fd;
 }
 
 void
@@ -305,7 +348,7 @@ conn_update(struct conn *c)
 	uint32_t mask = 0;
 
 	/* After the peer's EOF nothing new can come: flush and close. */
-	if ((c->c_flags & (CONN_EOF | CONN_PENDING)) == CONN_EOF)
+	if ((c->c_flags & (CONN_EOF | CONN_PENDING | CONN_BUSY)) == CONN_EOF)
 		c->c_flags |= CONN_CLOSING;
 	if (buf_len(&c->c_out) == 0) {
 		if ((c->c_flags & CONN_CLOSING) && !conn_linger(c)) {
@@ -353,8 +396,12 @@ conn_event(struct conn *c, uint32_t events)
 		}
 	}
 	if ((events & (EPOLLHUP | EPOLLERR)) && !conn_can_read(c) &&
-	    buf_len(&c->c_out) > 0 && (events & EPOLLOUT) == 0) {
-		/* Peer is gone and we cannot write: nothing left to do. */
+	    (buf_len(&c->c_out) > 0 || (c->c_flags & CONN_BUSY)) &&
+	    (events & EPOLLOUT) == 0) {
+		/*
+		 * Peer is gone and we cannot write: nothing left to do. A
+		 * busy service would be woken by the hang-up without end.
+		 */
 		conn_close(c);
 		return;
 	}

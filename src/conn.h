@@ -79,6 +79,8 @@ struct wlistener {
 #define CONN_REFUSED	0x200	/* refused at accept: holds no slot of
 				   max_connections */
 #define CONN_REFUSE_HELD 0x400	/* holds one of CONN_REFUSE_LINGER */
+#define CONN_BUSY	0x800	/* an answer is being made: the peer's
+				   EOF does not close the connection */
 
 struct conn {
 	struct loop_ev		 c_ev;
@@ -117,6 +119,26 @@ void	 conn_close_after_flush(struct conn *);
 void	 conn_close_lingering(struct conn *);
 /* Input was left unparsed: call input again once c_out has drained. */
 void	 conn_input_pending(struct conn *);
+/*
+ * The service answers a request from elsewhere (the proxy's upstream):
+ * while busy, the peer's EOF (a client that half-closed after its
+ * request) does not close the connection; the service closes it.
+ */
+void	 conn_busy(struct conn *, int busy);
+/*
+ * conn_kick: the service changed c_out or its state outside of an input
+ * call (an upstream event): flush, run a pending input, re-poll. It may
+ * close the connection: -1 then, and c is gone.
+ */
+int	 conn_kick(struct conn *);
+/*
+ * conn_detach: hand the socket over (the proxy's tunnels): stop watching
+ * it and free the connection without closing the fd or giving back its
+ * slots, which the new owner now holds (*uid_held: its per-uid slot
+ * too). The service's close is not called: it has released c_svc and
+ * set it NULL. Returns the fd.
+ */
+int	 conn_detach(struct conn *, int *uid_held);
 /* c_in may carry a secret (a token): zero its storage when freed. */
 void	 conn_wipe_input(struct conn *);
 
@@ -200,6 +222,7 @@ void	 conn_setup(struct loop *);
 int	 conn_io_add(struct conn *);		/* watch for input */
 int	 conn_io_set(struct conn *, uint32_t events); /* LOOP_IN|LOOP_OUT */
 void	 conn_io_close(struct conn *);		/* stop watching, close */
+void	 conn_io_detach(struct conn *);		/* stop watching only */
 ssize_t	 conn_io_read(struct conn *, void *, size_t);
 ssize_t	 conn_io_write(struct conn *, const void *, size_t);
 int	 conn_io_shutdown(struct conn *);	/* our write side */

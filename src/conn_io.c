@@ -46,6 +46,13 @@ conn_io_close(struct conn *c)
 	c->c_ev.fd = -1;
 }
 
+void
+conn_io_detach(struct conn *c)
+{
+	(void)loop_del(conn_loop, &c->c_ev);
+	c->c_ev.fd = -1;
+}
+
 ssize_t
 conn_io_read(struct conn *c, void *p, size_t n)
 {

@@ -14,14 +14,13 @@
 #include <unistd.h>
 
 #include "conn.h"
-#include "fdpass.h"
 #include "forward.h"
-#include "fwd_proto.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
 #include "proxy_v2.h"
 #include "token.h"
+#include "upchan.h"
 #include "worker.h"
 
 enum { F_AUTH, F_CONNECTING, F_RELAY, F_DEAD };
@@ -52,28 +51,24 @@ struct fwd {
 	struct peer	 peer;		/* no groups: not kept */
 	int		 uid_held;
 	int		 state;
-	uint64_t	 id;
+	struct upreq	 rq;		/* F_CONNECTING: asked of the connector */
+	uint32_t	 idle_ms;	/* inactivity allowed while relaying */
 	uint64_t	 deadline;
 	uint64_t	 asked_us;	/* when the connector was asked */
 	struct dir	 d[2];
 	int		 hup;		/* HUP_PEER, HUP_UPSTREAM: gone */
-	int		 unsent;	/* F_CONNECTING: channel was full */
 	uint8_t		*auth;		/* F_AUTH: the line so far */
 	size_t		 authlen;
 };
 
 static struct loop	*floop;
-static struct loop_ev	 chan_ev;
 static struct fwd	*fwds, *dead;
 static size_t		 nfwd;
-static size_t		 nunsent;	/* requests waiting for the channel */
-static uint64_t		 next_id = 1;
 static uint8_t		 scratch[FORWARD_WINDOW];
 static int		 pool[FORWARD_PIPE_POOL][2];
 static size_t		 npool;
 
 static void	upstream_event(struct loop_ev *, uint32_t);
-static void	set_unsent(struct fwd *, int);
 static void	fwd_run(struct fwd *);
 
 size_t
@@ -153,8 +148,8 @@ fwd_close(struct fwd *f)
 
 	if (f->state == F_DEAD)
 		return;
-	if (f->unsent)
-		set_unsent(f, 0);
+	if (f->state == F_CONNECTING)
+		upchan_cancel(&f->rq);
 	f->state = F_DEAD;
 	/* Closing the fds removes them from the epoll set. */
 	(void)close(f->pev.fd);
@@ -208,7 +203,7 @@ now_us(void)
 static void
 idle_refresh(struct fwd *f)
 {
-	f->deadline = floop->now_ms + f->wl->wl_conf->lim.idle_timeout_ms;
+	f->deadline = floop->now_ms + f->idle_ms;
 }
 
 static void
@@ -426,77 +421,23 @@ fwd_run(struct fwd *f)
 	}
 }
 
-/*
- * Send f's request. 1 sent, 0 the channel is full (a burst beyond the
- * socket's queue: sent when it drains), -1 the connector cannot be
- * reached (f is closed).
- */
-static int
-send_request(struct fwd *f)
-{
-	struct fwd_req rq;
-
-	memset(&rq, 0, sizeof(rq));
-	rq.magic = FWD_REQ_MAGIC;
-	rq.upstream = f->wl->wl_conf->upstream_idx;
-	rq.id = f->id;
-	if (send(chan_ev.fd, &rq, sizeof(rq), MSG_DONTWAIT | MSG_NOSIGNAL) ==
-	    (ssize_t)sizeof(rq))
-		return 1;
-	if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR)
-		return 0;
-	metrics_fwd_fail(f->wl->wl_idx);
-	fwd_log(f, "upstream: cannot reach the connector", errno);
-	fwd_close(f);
-	return -1;
-}
-
-static void
-set_unsent(struct fwd *f, int unsent)
-{
-	if (f->unsent == unsent)
-		return;
-	f->unsent = unsent;
-	nunsent += unsent ? 1 : (size_t)-1;
-	if (loop_set(floop, &chan_ev, nunsent > 0 ? LOOP_IN | LOOP_OUT :
-	    LOOP_IN) == -1)
-		fatal("epoll_ctl connector channel");
-}
-
-/* The channel has room again: send what waits, oldest first. */
-static void
-send_unsent(void)
-{
-	struct fwd *f, *next;
-	int r;
-
-	/* New connections are pushed at the head: walk from the tail. */
-	for (f = fwds; f != NULL && f->next != NULL; f = f->next)
-		;
-	for (; f != NULL && nunsent > 0; f = next) {
-		next = f->prev;
-		if (!f->unsent || f->state != F_CONNECTING)
-			continue;
-		if ((r = send_request(f)) == 0)
-			return;
-		if (r == 1)
-			set_unsent(f, 0);
-	}
-}
+static void	fwd_connected(struct upreq *, int, int);
 
 /* Ask the connector for an upstream connection. */
 static void
 fwd_request(struct fwd *f)
 {
 	const struct listener_conf *lc = f->wl->wl_conf;
-	int r;
 
-	f->id = next_id++;
 	f->asked_us = now_us();
-	if ((r = (nunsent > 0 ? 0 : send_request(f))) == -1)
+	f->rq.upstream = lc->upstream_idx;
+	f->rq.done = fwd_connected;
+	if (upchan_ask(&f->rq) == -1) {
+		metrics_fwd_fail(f->wl->wl_idx);
+		fwd_log(f, "upstream: cannot reach the connector", errno);
+		fwd_close(f);
 		return;
-	if (r == 0)
-		set_unsent(f, 1);
+	}
 	f->state = F_CONNECTING;
 	f->deadline = floop->now_ms + lc->upstream_timeout_ms +
 	    FORWARD_CONNECTOR_GRACE_MS;
@@ -509,12 +450,14 @@ fwd_request(struct fwd *f)
 
 /* The connector's answer: the upstream (or why not) for request id. */
 static void
-fwd_connected(struct fwd *f, int err, int fd)
+fwd_connected(struct upreq *rq, int err, int fd)
 {
+	struct fwd *f = (struct fwd *)((char *)rq - offsetof(struct fwd, rq));
 	const struct listener_conf *lc = f->wl->wl_conf;
 	uint8_t hdr[PROXY_V2_LEN];
 	int n;
 
+	f->state = F_RELAY;	/* no longer F_CONNECTING: nothing to cancel */
 	if (err != 0) {
 		metrics_fwd_fail(f->wl->wl_idx);
 		fwd_log(f, "upstream connect failed", err);
@@ -554,45 +497,6 @@ fwd_connected(struct fwd *f, int err, int fd)
 	log_debug("%s: pid %ld uid %lu forwarded", lname(f),
 	    (long)f->peer.pid, (unsigned long)f->peer.uid);
 	fwd_run(f);
-}
-
-static void
-chan_event(struct loop_ev *ev, uint32_t events)
-{
-	struct fwd_rep rep;
-	struct fwd *f;
-	ssize_t n;
-	int fd, bad, i;
-
-	if (events & EPOLLOUT)
-		send_unsent();
-	for (i = 0; i < 64; i++) {
-		n = fdpass_recv(ev->fd, &rep, sizeof(rep), MSG_DONTWAIT |
-		    MSG_CMSG_CLOEXEC, &fd, &bad);
-		if (n == -1 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (n <= 0)
-			fatalx("worker: the connector channel is gone");
-		if (n != (ssize_t)sizeof(rep) || bad ||
-		    rep.magic != FWD_REP_MAGIC ||
-		    (rep.error == 0) != (fd != -1)) {
-			log_warnx("worker: bad answer from the connector");
-			if (fd != -1)
-				(void)close(fd);
-			continue;
-		}
-		for (f = fwds; f != NULL; f = f->next)
-			if (f->state == F_CONNECTING && !f->unsent &&
-		    f->id == rep.id)
-				break;
-		if (f == NULL) {
-			/* Its peer went away, or it timed out: not needed. */
-			if (fd != -1)
-				(void)close(fd);
-			continue;
-		}
-		fwd_connected(f, rep.error, fd);
-	}
 }
 
 /*
@@ -699,6 +603,7 @@ forward_start(struct wlistener *wl, int fd, const struct peer *peer,
 	f->peer.uid = peer->uid;
 	f->peer.gid = peer->gid;
 	f->uid_held = uid_held;
+	f->idle_ms = lc->lim.idle_timeout_ms;
 	if (lc->ntokens > 0 && (f->auth = malloc(FORWARD_AUTH_MAX)) == NULL) {
 		free(f);
 		return -1;
@@ -720,6 +625,69 @@ forward_start(struct wlistener *wl, int fd, const struct peer *peer,
 	} else
 		fwd_request(f);
 	return 0;
+}
+
+int
+forward_adopt(struct wlistener *wl, int fd, int ufd, const struct peer *peer,
+    int uid_held, const uint8_t *up, size_t uplen, const uint8_t *down,
+    size_t downlen, uint32_t idle_ms)
+{
+	struct fwd *f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		goto fail;
+	f->pev.fd = fd;
+	f->pev.cb = peer_event;
+	f->uev.fd = ufd;
+	f->uev.cb = upstream_event;
+	f->d[UP].pipe[0] = f->d[UP].pipe[1] = -1;
+	f->d[DOWN].pipe[0] = f->d[DOWN].pipe[1] = -1;
+	f->d[UP].up = 1;
+	f->wl = wl;
+	f->peer.pid = peer->pid;
+	f->peer.uid = peer->uid;
+	f->peer.gid = peer->gid;
+	f->uid_held = uid_held;
+	f->idle_ms = idle_ms;
+	f->state = F_RELAY;
+	if (dir_queue(&f->d[UP], up, uplen) == -1 ||
+	    dir_queue(&f->d[DOWN], down, downlen) == -1) {
+		dir_free(&f->d[UP], 0);
+		dir_free(&f->d[DOWN], 0);
+		free(f);
+		goto fail;
+	}
+	if (loop_add(floop, &f->pev, 0, 0) == -1) {
+		dir_free(&f->d[UP], 0);
+		dir_free(&f->d[DOWN], 0);
+		free(f);
+		goto fail;
+	}
+	if (loop_add(floop, &f->uev, 0, 0) == -1) {
+		f->uev.fd = -1;
+		(void)close(ufd);
+		ufd = -1;
+	}
+	f->next = fwds;
+	if (fwds != NULL)
+		fwds->prev = f;
+	fwds = f;
+	nfwd++;
+	wl->wl_nconns++;
+	if (ufd == -1) {
+		fwd_close(f);
+		return -1;
+	}
+	idle_refresh(f);
+	fwd_run(f);
+	return 0;
+ fail:
+	(void)close(fd);
+	(void)close(ufd);
+	if (uid_held)
+		metrics_uid_release(wl->wl_idx, peer->uid);
+	metrics_conn_release(wl->wl_idx);
+	return -1;
 }
 
 void
@@ -749,8 +717,5 @@ void
 forward_setup(struct loop *l, int chan)
 {
 	floop = l;
-	chan_ev.fd = chan;
-	chan_ev.cb = chan_event;
-	if (loop_add(l, &chan_ev, LOOP_IN, 0) == -1)
-		fatal("epoll_ctl connector channel");
+	upchan_setup(l, chan);
 }

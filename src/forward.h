@@ -50,6 +50,20 @@ void	 forward_setup(struct loop *l, int chan);
 int	 forward_start(struct wlistener *wl, int fd, const struct peer *peer,
 	    int uid_held);
 
+/*
+ * forward_adopt: relay peer fd and upstream ufd, both connected, from
+ * now on: a proxied connection that became a tunnel (an upgrade, a
+ * hijack). up[0..uplen) is sent upstream first, down[0..downlen) to the
+ * peer first (each at most FORWARD_WINDOW); idle_ms is the inactivity
+ * allowed. Takes over both fds and the connection's max_connections
+ * slot (and per-uid slot when uid_held) in every case: on failure (-1,
+ * out of memory) they are closed and released.
+ */
+int	 forward_adopt(struct wlistener *wl, int fd, int ufd,
+	    const struct peer *peer, int uid_held, const uint8_t *up,
+	    size_t uplen, const uint8_t *down, size_t downlen,
+	    uint32_t idle_ms);
+
 /* forward_sweep: timeouts (auth, connect, idle); call every tick. */
 void	 forward_sweep(uint64_t now);
 /* forward_reap: free the connections closed during the last dispatch. */
