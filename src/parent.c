@@ -169,7 +169,8 @@ spawn(struct wproc *w)
 		return;
 	}
 	parent_worker_repair(&gens[w->gen], w->lidx);
-	if (lc->service == SVC_FORWARD && (chan = parent_connector_channel(
+	if ((lc->service == SVC_FORWARD || lc->service == SVC_PROXY) &&
+	    (chan = parent_connector_channel(
 	    w->gen, lc->upstream_idx, &w->chan_id)) == -1) {
 		schedule_restart(w, 1);
 		spawn_hold_until = w->respawn_at;

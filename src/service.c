@@ -5,6 +5,7 @@
 #include "echo.h"
 #include "http.h"
 #include "http_serve.h"
+#include "proxy.h"
 #include "service.h"
 
 const struct service *
@@ -17,6 +18,8 @@ service_lookup(int svc)
 		return &http_service;
 	case SVC_FORWARD:
 		return &echo_service;	/* unused: forward.c takes over */
+	case SVC_PROXY:
+		return &proxy_service;
 	default:
 		return NULL;
 	}
@@ -28,6 +31,10 @@ service_buffers(const struct listener_conf *lc, size_t *in_max,
 {
 	size_t in = CONN_IN_MAX, out;
 
+	if (lc->service == SVC_PROXY) {
+		proxy_buffers(lc, in_max, out_max);
+		return;
+	}
 	if (lc->service == SVC_HTTP &&
 	    lc->lim.max_request_line + lc->lim.max_header_bytes +
 	    2 * HTTP_MAX_EMPTY_LINES > in)

@@ -20,6 +20,7 @@
 #include "compat.h"
 #include "conn.h"
 #include "forward.h"
+#include "proxy.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -416,6 +417,7 @@ tick(void)
 	log_denial_summaries(wloop.now_ms);
 	(void)log_flush();	/* "dropped N log records", if any */
 	forward_sweep(wloop.now_ms);
+	proxy_sweep(wloop.now_ms);
 	if (draining)
 		return;
 	for (i = 0; i < pol.nlisteners; i++) {
@@ -505,7 +507,8 @@ worker_main(int idx, int flags)
 	keep[nkeep++] = WORKER_FD_LISTEN;
 	if (geteuid() == 0)
 		keep[nkeep++] = WORKER_FD_CHROOT;
-	if (pol.listeners[0].service == SVC_FORWARD)
+	if (pol.listeners[0].service == SVC_FORWARD ||
+	    pol.listeners[0].service == SVC_PROXY)
 		keep[nkeep++] = WORKER_FD_UPSTREAM;
 	privdrop_close_fds_except(keep, (size_t)nkeep);
 
@@ -523,8 +526,11 @@ worker_main(int idx, int flags)
 	if (loop_init(&wloop) == -1)
 		fatal("epoll_create1");
 	conn_setup(&wloop);
-	if (pol.listeners[0].service == SVC_FORWARD)
+	if (pol.listeners[0].service == SVC_FORWARD ||
+	    pol.listeners[0].service == SVC_PROXY)
 		forward_setup(&wloop, WORKER_FD_UPSTREAM);
+	if (pol.listeners[0].service == SVC_PROXY)
+		proxy_setup(&wloop);
 	ipc_ev.cb = ipc_event;
 	ipc_ev.fd = WORKER_FD_IPC;
 	if (loop_add(&wloop, &ipc_ev, LOOP_IN, 0) == -1)

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: ISC */
+/* service proxy: an HTTP/1.1 reverse proxy whose routes decide per request. */
+#ifndef UDSGW_PROXY_H
+#define UDSGW_PROXY_H
+
+#include <stdint.h>
+
+#include "conn.h"
+
+struct loop;
+
+extern const struct service proxy_service;
+
+/* Upgrade protocols forwarded (RFC 9110 7.8); any other is dropped. */
+#define PROXY_UPGRADES		"tcp,websocket"
+#define PROXY_HEAD_MAX		(32 * 1024)	/* a head built or read */
+#define PROXY_WINDOW		(64 * 1024)	/* body bytes held per way */
+#define PROXY_AUDIT_BURST	200		/* records per uid per 10 s */
+
+/* proxy_setup: the worker's loop; once, before the sandbox. */
+void	 proxy_setup(struct loop *);
+/* proxy_sweep: timeouts of requests in flight and of pooled upstreams. */
+void	 proxy_sweep(uint64_t now);
+/* proxy_buffers: the connection buffers of a proxy listener. */
+void	 proxy_buffers(const struct listener_conf *, size_t *in_max,
+	    size_t *out_max);
+
+#endif /* UDSGW_PROXY_H */
