@@ -118,8 +118,39 @@ static size_t		 npooled;
 static struct ratelimit	 audit_rl;
 static uint8_t		 scratch[PROXY_WINDOW];
 
+/*
+ * The exchange buffers (UOUT_SIZE to the upstream, PROXY_WINDOW from
+ * it) are taken for a request and given back at its end; a few are
+ * kept so that a steady stream of requests allocates nothing, and an
+ * idle connection holds none.
+ */
+#define UOUT_SIZE	(PROXY_HEAD_MAX + PROXY_WINDOW)
+#define BUF_CACHE	16
+static void		*cache_out[BUF_CACHE], *cache_in[BUF_CACHE];
+static size_t		 ncache_out, ncache_in;
+
+static void *
+buf_take(void **cache, size_t *n, size_t size)
+{
+	if (*n > 0)
+		return cache[--*n];
+	return malloc(size);
+}
+
+static void
+buf_give(void **cache, size_t *n, void *p)
+{
+	if (p == NULL)
+		return;
+	if (*n < BUF_CACHE)
+		cache[(*n)++] = p;
+	else
+		free(p);
+}
+
 static void	upstream_event(struct loop_ev *, uint32_t);
 static int	px_request(struct conn *, struct px *);
+static int	upstream_get(struct px *);
 static int	px_pump(struct px *);
 
 void
@@ -412,12 +443,12 @@ request_end(struct px *px, int reuse)
 	upstream_release(px, reuse);
 	inflight_set(px, 0);
 	px->state = PX_IDLE;
-	free(px->uout);
+	buf_give(cache_out, &ncache_out, px->uout);
 	px->uout = NULL;
 	px->uout_off = px->uout_len = 0;
-	free(px->uin);
+	buf_give(cache_in, &ncache_in, px->uin);
 	px->uin = NULL;
-	px->uin_len = 0;
+	px->uin_off = px->uin_len = 0;
 	free(px->path);
 	px->path = NULL;
 	conn_busy(px->c, 0);
@@ -527,7 +558,7 @@ frame_body(struct px *px)
 	while (!px->req_done) {
 		if (px->uout_off > 0 && px->uout_off == px->uout_len)
 			px->uout_off = px->uout_len = 0;
-		room = PROXY_HEAD_MAX + PROXY_WINDOW - px->uout_len;
+		room = UOUT_SIZE - px->uout_len;
 		if (px->req_body == PROXY_BODY_NONE) {
 			px->req_done = 1;
 			break;
@@ -712,15 +743,17 @@ answer_done(struct px *px)
 	    px->resp_body != PROXY_BODY_CLOSE && !px->up_eof;
 	audit(px, "allow", px->status);
 	request_end(px, reuse);
-	if (px->client_close || conn_eof(c)) {
+	if (px->client_close) {
 		conn_close_after_flush(c);
 		return 0;
 	}
 	conn_timeout(c, c->c_l->wl_conf->lim.idle_timeout_ms);
-	/* A pipelined request already read is next. */
-	if (buf_len(&c->c_in) > 0)
-		return px_request(c, px);
-	return 0;
+	/*
+	 * A pipelined request already read is next, even after the
+	 * client's EOF (it may send all its requests, then shut down);
+	 * with none left, conn.c closes after an EOF.
+	 */
+	return px_request(c, px);
 }
 
 /* Parse the answer's head in uin; 0 go on, 1 handed over, -1 close. */
@@ -930,6 +963,7 @@ upstream_broke(struct px *px, int err)
 		px->uout_len = px->head_len;
 		px->uin_off = px->uin_len = 0;
 		px->up_eof = 0;
+		px->wfail = 0;
 		return upstream_get(px);
 	}
 	log_warnx("%s: pid %ld uid %lu: upstream failed before answering%s%s",
@@ -956,9 +990,11 @@ px_pump(struct px *px)
 			return -1;
 		}
 		if ((r = flush_up(px)) == -1) {
-			if (!px->got_byte)
-				return upstream_broke(px, errno);
-			px->wfail = 1;	/* it answered early: read on */
+			/*
+			 * It stopped reading: it may have answered early (a
+			 * 413, say), or be gone. Reading tells which.
+			 */
+			px->wfail = 1;
 			px->up_keep = 0;
 		}
 		/* What it sent is framed: the rest of c_in is not body. */
@@ -984,7 +1020,8 @@ upstream_read(struct px *px)
 	ssize_t n;
 	int r, rounds;
 
-	if (px->uin == NULL && (px->uin = malloc(PROXY_WINDOW)) == NULL)
+	if (px->uin == NULL && (px->uin = buf_take(cache_in, &ncache_in,
+	    PROXY_WINDOW)) == NULL)
 		return -1;
 	for (rounds = 0; rounds < 16 && px->state == PX_EXCHANGE &&
 	    px->rs != RS_DONE; rounds++) {
@@ -1133,7 +1170,7 @@ invalid(struct px *px, int status, const char *why)
 
 /* The request head at the start of c_in, if it is all there. */
 static int
-px_request(struct conn *c, struct px *px)
+px_request_one(struct conn *c, struct px *px)
 {
 	const struct listener_conf *lc = c->c_l->wl_conf;
 	struct http_header hdrs[HTTP_MAX_HEADERS];
@@ -1196,7 +1233,7 @@ px_request(struct conn *c, struct px *px)
 		return refuse(px, &req, (size_t)r);
 
 	/* Allowed: rebuild the head for the upstream. */
-	if ((px->uout = malloc(PROXY_HEAD_MAX + PROXY_WINDOW)) == NULL)
+	if ((px->uout = buf_take(cache_out, &ncache_out, UOUT_SIZE)) == NULL)
 		return -1;
 	px->uout_off = px->uout_len = 0;
 	px->upgrade = proxy_upgrade_offer(&req, PROXY_UPGRADES, &proto, &plen);
@@ -1241,6 +1278,29 @@ px_request(struct conn *c, struct px *px)
 	if (frame_body(px) == -1)
 		return fail(px, 400);
 	return upstream_get(px);
+}
+
+/* Requests in c_in, one after another while each is answered here. */
+static int
+px_request(struct conn *c, struct px *px)
+{
+	size_t before;
+	int r;
+
+	while (px->state == PX_IDLE && buf_len(&c->c_in) > 0 &&
+	    !conn_closing(c)) {
+		if (buf_len(&c->c_out) >= CONN_OUT_HIGH) {
+			/* Let the client read first; conn.c calls again. */
+			conn_input_pending(c);
+			break;
+		}
+		before = buf_len(&c->c_in);
+		if ((r = px_request_one(c, px)) != 0)
+			return r;
+		if (buf_len(&c->c_in) == before)
+			break;		/* a head not all there yet */
+	}
+	return 0;
 }
 
 static int
