@@ -47,7 +47,7 @@ PURE_SRCS	= $(filter $(addprefix src/,$(addsuffix .c,$(PURE_NAMES))), \
 PURE_OBJS	= $(PURE_SRCS:src/%.c=$(B)/%.o)
 # The service layer, linked by the serve harness over an in-memory
 # transport (fuzz/conn_mem.c) in place of conn_io.c: no socket, no loop.
-SERVE_NAMES	= conn echo http_serve service
+SERVE_NAMES	= conn echo http_serve service proxy forward upchan loop
 SERVE_OBJS	= $(SERVE_NAMES:%=$(B)/%.o)
 SRCS		= $(filter-out $(if $(HOOK_CFLAGS),,src/testhook.c), \
 		  $(wildcard src/*.c))
