@@ -111,6 +111,7 @@ static const struct {
 	{ HTTP_ERR_CHUNK_DATA,		400, "missing crlf after chunk data" },
 	{ HTTP_ERR_TRAILER,		400, "invalid trailer field" },
 	{ HTTP_ERR_TRAILER_TOO_LARGE,	431, "trailer section too large" },
+	{ HTTP_ERR_STATUS_LINE,		502, "malformed status line" },
 	{ GW_ERR_INVALID,		400, "malformed input" },
 	{ GW_ERR_RANGE,			400, "number out of range" },
 	{ GW_ERR_TOO_LARGE,		413, "too large" },
