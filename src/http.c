@@ -625,7 +625,8 @@ finish(struct http_request *req, const struct hstate *hs, uint64_t max_body)
 	if (hs->conn.close)
 		req->keep_alive = 0;
 	else
-		req->keep_alive = req->minor_version == 1 || hs->conn.keep_alive;
+		req->keep_alive = req->minor_version == 1 ||
+		    hs->conn.keep_alive;
 	return 0;
 }
 

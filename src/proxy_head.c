@@ -142,12 +142,16 @@ copy_fields(struct out *o, const struct http_header *hs, size_t nh,
 {
 	const struct http_header *h;
 	size_t i;
+	int conn = 0;
 
+	/* Most heads have no Connection line: skip the quadratic search. */
+	for (i = 0; i < nh && !conn; i++)
+		conn = CI_EQ(hs[i].name, hs[i].name_len, "connection");
 	for (i = 0; i < nh; i++) {
 		h = &hs[i];
 		if (never_copied(h->name, h->name_len, request))
 			continue;
-		if (!(request && CI_EQ(h->name, h->name_len, "host")) &&
+		if (conn && !(request && CI_EQ(h->name, h->name_len, "host")) &&
 		    named_in_connection(hs, nh, h->name, h->name_len))
 			continue;
 		put_field(o, h);
