@@ -59,6 +59,17 @@ is(const struct http_header *h, const char *name)
 	    strncasecmp((const char *)h->name, name, h->name_len) == 0;
 }
 
+static const char *const want_groups[] = {
+	"", "10", "10,20", "10,20,4294967294"
+};
+
+static int
+value_is(const struct http_header *h, const char *v)
+{
+	return h->value_len == strlen(v) &&
+	    memcmp(h->value, v, h->value_len) == 0;
+}
+
 /* The fields only the gateway writes (Host: kept even if named). */
 static int
 own(const struct http_header *h)
@@ -76,7 +87,7 @@ request(const uint8_t *p, size_t n, unsigned int flags)
 	struct proxy_reqhead h;
 	struct peer peer = { 4242, 31337, 777, groups, (flags >> 2) & 3,
 	    NULL };
-	size_t i, nuid = 0;
+	size_t i, nident = 0;
 	int r;
 
 	memset(&req, 0, sizeof(req));
@@ -108,11 +119,21 @@ request(const uint8_t *p, size_t n, unsigned int flags)
 		if (!own(&h1[i]) && in_connection(h0, req.nheaders,
 		    h1[i].name, h1[i].name_len))
 			abort();
-		if (is(&h1[i], "x-peer-uid") && (nuid++ > 0 ||
-		    h1[i].value_len != 5 || memcmp(h1[i].value, "31337", 5)))
+		if (is(&h1[i], "x-peer-uid"))
+			nident += value_is(&h1[i], "31337") ? 1 : 100;
+		else if (is(&h1[i], "x-peer-pid"))
+			nident += value_is(&h1[i], "4242") ? 1 : 100;
+		else if (is(&h1[i], "x-peer-gid"))
+			nident += value_is(&h1[i], "777") ? 1 : 100;
+		else if (is(&h1[i], "x-peer-groups"))
+			nident += value_is(&h1[i], want_groups[peer.ngroups]) ?
+			    1 : 100;
+		else if (h1[i].name_len >= 7 && strncasecmp(
+		    (const char *)h1[i].name, "x-peer-", 7) == 0)
 			abort();
 	}
-	if (nuid != (h.identity ? 1 : 0))
+	/* Each of the four exactly once, with the peer's values. */
+	if (nident != (h.identity ? 4 : 0))
 		abort();
 }
 
