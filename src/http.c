@@ -139,25 +139,6 @@ http_error_reason(int err)
 	return err == HTTP_AGAIN ? "incomplete" : "internal error";
 }
 
-/* Case-insensitive compare of p[0..n) with a lower-case literal. */
-int
-http_ci_eq(const uint8_t *p, size_t n, const char *lit, size_t litlen)
-{
-	size_t i;
-	uint8_t c;
-
-	if (n != litlen)
-		return 0;
-	for (i = 0; i < n; i++) {
-		c = p[i];
-		if (c >= 'A' && c <= 'Z')
-			c |= 0x20;
-		if (c != (uint8_t)lit[i])
-			return 0;
-	}
-	return 1;
-}
-
 /* Semantic state collected while the fields go by. */
 struct hstate {
 	unsigned int	 nhost;
@@ -510,69 +491,6 @@ on_field(const struct http_header *h, struct http_request *req,
 		break;
 	}
 	return 0;
-}
-
-/*
- * One field line, or the empty line that ends the section. As for the
- * request line, the byte budget is checked by position (bound) so that an
- * incomplete section that has already reached it fails at once.
- */
-int
-http_field_line(const uint8_t **pp, const uint8_t *bound, int over, int full,
-    struct http_header *h)
-{
-	const uint8_t *p = *pp, *s, *ve;
-
-	if (p == bound)
-		return over;
-	if (*p == '\r') {
-		if (++p == bound)
-			return over;
-		if (*p != '\n')
-			return HTTP_ERR_BARE_CR;
-		*pp = p + 1;
-		return 0;
-	}
-	if (*p == '\n')
-		return HTTP_ERR_BARE_LF;
-	if (IS_WS(*p))
-		return HTTP_ERR_OBS_FOLD;
-	if (full)
-		return HTTP_ERR_TOO_MANY_HEADERS;
-
-	s = p;
-	while (p < bound && IS(*p, C_TCHAR))
-		p++;
-	if (p == bound)
-		return over;
-	if (*p != ':')
-		return IS_WS(*p) && p != s ? HTTP_ERR_WS_COLON :
-		    HTTP_ERR_FIELD_NAME;
-	if (p == s)
-		return HTTP_ERR_FIELD_NAME;
-	h->name = s;
-	h->name_len = (size_t)(p - s);
-
-	p++;
-	while (p < bound && IS_WS(*p))
-		p++;
-	s = p;
-	while (p < bound && IS(*p, C_VALUE))
-		p++;
-	if (p == bound)
-		return over;
-	if (*p != '\r')
-		return *p == '\n' ? HTTP_ERR_BARE_LF : HTTP_ERR_CTL;
-	if (p + 1 == bound)
-		return over;
-	if (p[1] != '\n')
-		return HTTP_ERR_BARE_CR;
-	for (ve = p; ve > s && IS_WS(ve[-1]); ve--)
-		;
-	h->value = s;
-	h->value_len = (size_t)(ve - s);
-	*pp = p + 2;
-	return 1;
 }
 
 /* Field lines up to and including the empty line. */

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct http_header;
+#include "http.h"
 
 /* One byte per octet, built in http.c (picohttpparser's token_char_map). */
 extern const uint8_t http_cclass[256];
@@ -27,10 +27,27 @@ extern const uint8_t http_cclass[256];
 
 /*
  * http_ci_eq: 1 if p[0..n) equals the lower-case literal lit[0..litlen)
- * ignoring ASCII case. CI_EQ takes a string literal.
+ * ignoring ASCII case. CI_EQ takes a string literal. Inline, as it is
+ * called for every field.
  */
-int	 http_ci_eq(const uint8_t *p, size_t n, const char *lit,
-	    size_t litlen);
+static inline int
+http_ci_eq(const uint8_t *p, size_t n, const char *lit, size_t litlen)
+{
+	size_t i;
+	uint8_t c;
+
+	if (n != litlen)
+		return 0;
+	for (i = 0; i < n; i++) {
+		c = p[i];
+		if (c >= 'A' && c <= 'Z')
+			c |= 0x20;
+		if (c != (uint8_t)lit[i])
+			return 0;
+	}
+	return 1;
+}
+
 #define CI_EQ(p, n, lit)	http_ci_eq((p), (n), (lit), sizeof(lit) - 1)
 
 /*
@@ -40,10 +57,68 @@ int	 http_ci_eq(const uint8_t *p, size_t n, const char *lit,
  * error); full: the header array has no room (HTTP_ERR_TOO_MANY_HEADERS
  * unless this is the empty line). Returns 1 with the field in *h (OWS
  * trimmed, h may be NULL only if full), 0 at the empty line, with *pp
- * past the line's CRLF in both cases, or a negative code.
+ * past the line's CRLF in both cases, or a negative code. As for the
+ * request line, the budget is checked by position so that an incomplete
+ * section that has already reached it fails at once. Inline: it is the
+ * inner loop of both head parsers.
  */
-int	 http_field_line(const uint8_t **pp, const uint8_t *bound, int over,
-	    int full, struct http_header *h);
+static inline int
+http_field_line(const uint8_t **pp, const uint8_t *bound, int over, int full,
+    struct http_header *h)
+{
+	const uint8_t *p = *pp, *s, *ve;
+
+	if (p == bound)
+		return over;
+	if (*p == '\r') {
+		if (++p == bound)
+			return over;
+		if (*p != '\n')
+			return HTTP_ERR_BARE_CR;
+		*pp = p + 1;
+		return 0;
+	}
+	if (*p == '\n')
+		return HTTP_ERR_BARE_LF;
+	if (IS_WS(*p))
+		return HTTP_ERR_OBS_FOLD;
+	if (full)
+		return HTTP_ERR_TOO_MANY_HEADERS;
+
+	s = p;
+	while (p < bound && IS(*p, C_TCHAR))
+		p++;
+	if (p == bound)
+		return over;
+	if (*p != ':')
+		return IS_WS(*p) && p != s ? HTTP_ERR_WS_COLON :
+		    HTTP_ERR_FIELD_NAME;
+	if (p == s)
+		return HTTP_ERR_FIELD_NAME;
+	h->name = s;
+	h->name_len = (size_t)(p - s);
+
+	p++;
+	while (p < bound && IS_WS(*p))
+		p++;
+	s = p;
+	while (p < bound && IS(*p, C_VALUE))
+		p++;
+	if (p == bound)
+		return over;
+	if (*p != '\r')
+		return *p == '\n' ? HTTP_ERR_BARE_LF : HTTP_ERR_CTL;
+	if (p + 1 == bound)
+		return over;
+	if (p[1] != '\n')
+		return HTTP_ERR_BARE_CR;
+	for (ve = p; ve > s && IS_WS(ve[-1]); ve--)
+		;
+	h->value = s;
+	h->value_len = (size_t)(ve - s);
+	*pp = p + 2;
+	return 1;
+}
 
 /*
  * http_parse_content_length: a Content-Length value, 1*DIGIT or a list of
