@@ -38,7 +38,8 @@ ALL_LDFLAGS	= -pie -Wl,-z,relro -Wl,-z,now $(SAN) $(LDFLAGS)
 # Modules linked into unit tests and fuzz harnesses: the pure ones, plus
 # policy_resolve (NSS) for the policy tests and notify and log, whose
 # address parser is pure but which also send.
-PURE_NAMES	= buf compat http http_chunked policy policy_value policy_print \
+PURE_NAMES	= buf compat http http_chunked http_resp proxy_head \
+		  policy policy_value policy_print \
 		  policy_upstream proxy_v2 \
 		  policy_resolve token access metrics activation notify log fdpass \
 		  ratelimit

@@ -1,7 +1,7 @@
 # fuzz.mk: libFuzzer builds, bounded runs and corpus coverage; included by
 # the Makefile. See fuzz/README.md. Every fuzz/fuzz_<name>.c is a harness;
 # its corpus is fuzz/corpus/<name>/ and its dictionary fuzz/<name>.dict
-# (chunked shares http.dict).
+# (chunked shares http.dict, proxyhead response.dict).
 #
 #   make fuzz                      build $(B)/fuzz/fuzz_<name> (clang)
 #   make fuzz-run FUZZ_SECONDS=60  fuzz each harness; fails on any finding
@@ -40,11 +40,16 @@ COV_CFLAGS	= $(FUZZ_BASE) -O0 -fprofile-instr-generate -fcoverage-mapping
 
 # Per harness: the dictionary and the parser file(s) coverage is shown for.
 fuzz_dict	= $(firstword $(wildcard fuzz/$(1).dict) \
-		  $(if $(filter chunked,$(1)),fuzz/http.dict))
+		  $(if $(filter chunked,$(1)),fuzz/http.dict) \
+		  $(if $(filter proxyhead,$(1)),fuzz/response.dict))
 fuzz_parser	= $(if $(filter chunked,$(1)),src/http_chunked.c, \
+		  $(if $(filter response,$(1)),src/http_resp.c, \
+		  $(if $(filter proxyhead,$(1)),$(FUZZ_PROXYHEAD_SRCS), \
 		  $(if $(filter http,$(1)),$(FUZZ_HTTP_SRCS), \
 		  $(if $(filter policy,$(1)),$(FUZZ_POLICY_SRCS), \
-		  $(wildcard src/$(1).c))))
+		  $(wildcard src/$(1).c))))))
+# The proxyhead harness parses requests and responses and rebuilds them.
+FUZZ_PROXYHEAD_SRCS = src/proxy_head.c src/http_resp.c
 # The http harness decodes chunked bodies too.
 FUZZ_HTTP_SRCS = src/http.c src/http_chunked.c
 # The policy parser and printer span several files (not policy_resolve.c).
@@ -121,6 +126,8 @@ fuzz-cov: $(COV_BINS)
 	done
 	@for n in $(FUZZ_NAMES); do \
 	    case $$n in chunked) p=src/http_chunked.c ;; \
+	        response) p=src/http_resp.c ;; \
+	        proxyhead) p='$(FUZZ_PROXYHEAD_SRCS)' ;; \
 	        http) p='$(FUZZ_HTTP_SRCS)' ;; \
 	        serve) p='$(FUZZ_SERVE_SRCS)' ;; \
 	        policy) p='$(FUZZ_POLICY_SRCS)' ;; *) p=src/$$n.c ;; esac; \

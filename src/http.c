@@ -111,6 +111,7 @@ static const struct {
 	{ HTTP_ERR_CHUNK_DATA,		400, "missing crlf after chunk data" },
 	{ HTTP_ERR_TRAILER,		400, "invalid trailer field" },
 	{ HTTP_ERR_TRAILER_TOO_LARGE,	431, "trailer section too large" },
+	{ HTTP_ERR_STATUS_LINE,		502, "malformed status line" },
 	{ GW_ERR_INVALID,		400, "malformed input" },
 	{ GW_ERR_RANGE,			400, "number out of range" },
 	{ GW_ERR_TOO_LARGE,		413, "too large" },
@@ -138,38 +139,13 @@ http_error_reason(int err)
 	return err == HTTP_AGAIN ? "incomplete" : "internal error";
 }
 
-/* Case-insensitive compare of p[0..n) with a lower-case literal. */
-static int
-ci_eq(const uint8_t *p, size_t n, const char *lit, size_t litlen)
-{
-	size_t i;
-	uint8_t c;
-
-	if (n != litlen)
-		return 0;
-	for (i = 0; i < n; i++) {
-		c = p[i];
-		if (c >= 'A' && c <= 'Z')
-			c |= 0x20;
-		if (c != (uint8_t)lit[i])
-			return 0;
-	}
-	return 1;
-}
-
-#define CI_EQ(p, n, lit)	ci_eq((p), (n), (lit), sizeof(lit) - 1)
-
 /* Semantic state collected while the fields go by. */
 struct hstate {
 	unsigned int	 nhost;
-	int		 te_seen;
-	int		 te_chunked;
-	int		 te_last_chunked;
-	int		 te_other;
+	struct http_te	 te;
+	struct http_conn_opts conn;
 	int		 expect_seen;
 	int		 expect_bad;
-	int		 conn_close;
-	int		 conn_keep;
 };
 
 static int
@@ -350,8 +326,8 @@ parse_request_line(const uint8_t **pp, const uint8_t *end, uint32_t max,
 }
 
 /* Content-Length = 1*DIGIT, or a list of identical values (RFC 9110 8.6). */
-static int
-parse_content_length(const uint8_t *v, size_t n, uint64_t *out)
+int
+http_parse_content_length(const uint8_t *v, size_t n, uint64_t *out)
 {
 	uint64_t val, first = 0;
 	size_t i = 0;
@@ -385,12 +361,12 @@ parse_content_length(const uint8_t *v, size_t n, uint64_t *out)
 }
 
 /* Transfer-Encoding: a list of bare tokens; only chunked is known. */
-static int
-parse_transfer_encoding(const uint8_t *v, size_t n, struct hstate *hs)
+int
+http_parse_te(const uint8_t *v, size_t n, struct http_te *te)
 {
 	size_t i = 0, s;
 
-	hs->te_seen = 1;
+	te->seen = 1;
 	for (;;) {
 		while (i < n && IS_WS(v[i]))
 			i++;
@@ -400,13 +376,13 @@ parse_transfer_encoding(const uint8_t *v, size_t n, struct hstate *hs)
 		if (i == s)
 			return HTTP_ERR_TE_INVALID;
 		if (CI_EQ(v + s, i - s, "chunked")) {
-			if (hs->te_chunked)
+			if (te->chunked)
 				return HTTP_ERR_TE_INVALID;
-			hs->te_chunked = 1;
-			hs->te_last_chunked = 1;
+			te->chunked = 1;
+			te->last_chunked = 1;
 		} else {
-			hs->te_last_chunked = 0;
-			hs->te_other = 1;
+			te->last_chunked = 0;
+			te->other = 1;
 		}
 		while (i < n && IS_WS(v[i]))
 			i++;
@@ -417,25 +393,44 @@ parse_transfer_encoding(const uint8_t *v, size_t n, struct hstate *hs)
 	}
 }
 
-/* Connection: a list of options; only close and keep-alive matter. */
-static void
-parse_connection(const uint8_t *v, size_t n, struct hstate *hs)
+int
+http_list_next(const uint8_t *v, size_t n, size_t *pos, const uint8_t **elem,
+    size_t *elen)
 {
-	size_t i = 0, s, e;
+	size_t i = *pos, s, e;
 
-	while (i < n) {
-		while (i < n && (IS_WS(v[i]) || v[i] == ','))
-			i++;
-		s = i;
-		while (i < n && v[i] != ',')
-			i++;
-		e = i;
-		while (e > s && IS_WS(v[e - 1]))
-			e--;
-		if (CI_EQ(v + s, e - s, "close"))
-			hs->conn_close = 1;
-		else if (CI_EQ(v + s, e - s, "keep-alive"))
-			hs->conn_keep = 1;
+	while (i < n && (IS_WS(v[i]) || v[i] == ','))
+		i++;
+	if (i == n) {
+		*pos = n;
+		return 0;
+	}
+	s = i;
+	while (i < n && v[i] != ',')
+		i++;
+	e = i;
+	while (e > s && IS_WS(v[e - 1]))
+		e--;
+	*pos = i;
+	*elem = v + s;
+	*elen = e - s;
+	return 1;
+}
+
+/* Connection: a list of options; close, keep-alive and upgrade matter. */
+void
+http_parse_connection(const uint8_t *v, size_t n, struct http_conn_opts *co)
+{
+	const uint8_t *e;
+	size_t pos = 0, el;
+
+	while (http_list_next(v, n, &pos, &e, &el)) {
+		if (CI_EQ(e, el, "close"))
+			co->close = 1;
+		else if (CI_EQ(e, el, "keep-alive"))
+			co->keep_alive = 1;
+		else if (CI_EQ(e, el, "upgrade"))
+			co->upgrade = 1;
 	}
 }
 
@@ -470,7 +465,7 @@ on_field(const struct http_header *h, struct http_request *req,
 		break;
 	case 10:
 		if (CI_EQ(n, nl, "connection"))
-			parse_connection(v, vl, hs);
+			http_parse_connection(v, vl, &hs->conn);
 		break;
 	case 13:
 		if (!CI_EQ(n, nl, "authorization"))
@@ -483,7 +478,7 @@ on_field(const struct http_header *h, struct http_request *req,
 	case 14:
 		if (!CI_EQ(n, nl, "content-length"))
 			break;
-		if ((r = parse_content_length(v, vl, &cl)) != 0)
+		if ((r = http_parse_content_length(v, vl, &cl)) != 0)
 			return r;
 		if (req->has_content_length && req->content_length != cl)
 			return HTTP_ERR_CL_CONFLICT;
@@ -492,86 +487,36 @@ on_field(const struct http_header *h, struct http_request *req,
 		break;
 	case 17:
 		if (CI_EQ(n, nl, "transfer-encoding"))
-			return parse_transfer_encoding(v, vl, hs);
+			return http_parse_te(v, vl, &hs->te);
 		break;
 	}
 	return 0;
 }
 
-/*
- * Field lines up to and including the empty line. As for the request line,
- * the byte budget is checked by position so an incomplete section that has
- * already reached it fails at once.
- */
+/* Field lines up to and including the empty line. */
 static int
 parse_fields(const uint8_t **pp, const uint8_t *end, uint32_t max,
     size_t maxn, struct http_request *req, struct hstate *hs)
 {
-	const uint8_t *p = *pp, *s, *bound, *ve;
+	const uint8_t *bound;
 	struct http_header *h;
 	int over, r;
 
-	if ((size_t)(end - p) >= max) {
-		bound = p + max;
+	if ((size_t)(end - *pp) >= max) {
+		bound = *pp + max;
 		over = HTTP_ERR_HEADERS_TOO_LARGE;
 	} else {
 		bound = end;
 		over = HTTP_AGAIN;
 	}
 	for (;;) {
-		if (p == bound)
-			return over;
-		if (*p == '\r') {
-			if (++p == bound)
-				return over;
-			if (*p != '\n')
-				return HTTP_ERR_BARE_CR;
-			*pp = p + 1;
-			return 0;
-		}
-		if (*p == '\n')
-			return HTTP_ERR_BARE_LF;
-		if (IS_WS(*p))
-			return HTTP_ERR_OBS_FOLD;
-		if (req->nheaders == maxn)
-			return HTTP_ERR_TOO_MANY_HEADERS;
-
-		s = p;
-		while (p < bound && IS(*p, C_TCHAR))
-			p++;
-		if (p == bound)
-			return over;
-		if (*p != ':')
-			return IS_WS(*p) && p != s ? HTTP_ERR_WS_COLON :
-			    HTTP_ERR_FIELD_NAME;
-		if (p == s)
-			return HTTP_ERR_FIELD_NAME;
-		h = &req->headers[req->nheaders];
-		h->name = s;
-		h->name_len = (size_t)(p - s);
-
-		p++;
-		while (p < bound && IS_WS(*p))
-			p++;
-		s = p;
-		while (p < bound && IS(*p, C_VALUE))
-			p++;
-		if (p == bound)
-			return over;
-		if (*p != '\r')
-			return *p == '\n' ? HTTP_ERR_BARE_LF : HTTP_ERR_CTL;
-		if (p + 1 == bound)
-			return over;
-		if (p[1] != '\n')
-			return HTTP_ERR_BARE_CR;
-		for (ve = p; ve > s && IS_WS(ve[-1]); ve--)
-			;
-		h->value = s;
-		h->value_len = (size_t)(ve - s);
+		/* No &headers[0] of a NULL array: UBSan rejects NULL + 0. */
+		h = req->nheaders < maxn ? &req->headers[req->nheaders] : NULL;
+		if ((r = http_field_line(pp, bound, over, h == NULL, h)) != 1)
+			return r;
 		req->nheaders++;
 		if ((r = on_field(h, req, hs)) != 0)
 			return r;
-		p += 2;
 	}
 }
 
@@ -579,26 +524,27 @@ parse_fields(const uint8_t **pp, const uint8_t *end, uint32_t max,
 static int
 finish(struct http_request *req, const struct hstate *hs, uint64_t max_body)
 {
-	if (hs->te_seen && req->minor_version == 0)
+	if (hs->te.seen && req->minor_version == 0)
 		return HTTP_ERR_TE_HTTP10;
-	if (hs->te_seen && req->has_content_length)
+	if (hs->te.seen && req->has_content_length)
 		return HTTP_ERR_CL_TE;
-	if (hs->te_seen && !hs->te_last_chunked)
+	if (hs->te.seen && !hs->te.last_chunked)
 		return HTTP_ERR_TE_NOT_CHUNKED;
 	if (req->minor_version == 1 && hs->nhost == 0)
 		return HTTP_ERR_HOST_MISSING;
-	if (hs->te_other)
+	if (hs->te.other)
 		return HTTP_ERR_TE_UNSUPPORTED;
 	if (hs->expect_bad)
 		return HTTP_ERR_EXPECT;
 	if (req->has_content_length && req->content_length > max_body)
 		return HTTP_ERR_BODY_TOO_LARGE;
-	req->chunked = hs->te_seen;
+	req->chunked = hs->te.seen;
 	req->expect_continue = hs->expect_seen && req->minor_version == 1;
-	if (hs->conn_close)
+	if (hs->conn.close)
 		req->keep_alive = 0;
 	else
-		req->keep_alive = req->minor_version == 1 || hs->conn_keep;
+		req->keep_alive = req->minor_version == 1 ||
+		    hs->conn.keep_alive;
 	return 0;
 }
 

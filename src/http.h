@@ -108,6 +108,8 @@
 #define HTTP_ERR_CHUNK_DATA	-130	/* 400 no CRLF after chunk-data */
 #define HTTP_ERR_TRAILER	-131	/* 400 malformed trailer field */
 #define HTTP_ERR_TRAILER_TOO_LARGE -132	/* 431 trailer section over limit */
+/* Response heads only (http_parse_response); the proxy answers 502. */
+#define HTTP_ERR_STATUS_LINE	-140	/* 502 malformed status line */
 
 /* Filled by the daemon from struct limits (gateway.h). */
 struct http_limits {
@@ -195,7 +197,8 @@ int	 http_parse_request(const uint8_t *p, size_t len,
 
 /*
  * http_error_status: the HTTP status code for an error returned by this
- * module (400, 413, 414, 417, 431, 501, 505); GW_ERR_INVALID and
+ * module (400, 413, 414, 417, 431, 501, 505; 502 for the one error only
+ * a response head gives, HTTP_ERR_STATUS_LINE); GW_ERR_INVALID and
  * GW_ERR_RANGE map to 400, GW_ERR_TOO_LARGE to 413, anything else to 500.
  * http_error_reason: a short static lower-case string for logs.
  */
@@ -265,7 +268,12 @@ int	 http_chunked_decode(struct http_chunked *st, const uint8_t *in,
  *   the reason may be empty, and the SP before it may be missing when it
  *   is (RFC 9112 4 says a client SHOULD accept that). Only HTTP/1.0 and
  *   HTTP/1.1 are accepted; status 100-599.
- * - No leading empty lines.
+ * - No leading empty lines. A malformed status line is
+ *   HTTP_ERR_STATUS_LINE, a bad or unsupported version HTTP_ERR_VERSION
+ *   or HTTP_ERR_VERSION_UNSUPPORTED; the reason is returned as sent.
+ * - Transfer-Encoding in an HTTP/1.0 response is HTTP_ERR_TE_HTTP10
+ *   (RFC 9112 6.1: faulty framing).
+ * - Of repeated Upgrade or Content-Type lines the first is reported.
  * - Limits: the status line counts against max_request_line, the fields
  *   against max_header_bytes and max_headers (same errors); max_body is
  *   not used.

@@ -25,7 +25,12 @@ enum proxy_body {
  * "Proxy-". Also never copied: every name beginning with "X-Peer-" (the
  * gateway's own), and in requests Expect (the gateway answers
  * 100-continue itself). Names compare case-insensitively. Every other
- * field is copied in order, byte for byte.
+ * field is copied in order, byte for byte, as "Name: value" CRLF.
+ * One exception to the Connection rule: a request's Host is kept even
+ * when Connection names it, since the upstream request would be invalid
+ * without it. A client that names X-Peer-* in Connection changes
+ * nothing: its copies go anyway and the gateway's own are appended
+ * after the copied fields. The output depends only on the inputs.
  */
 
 struct proxy_reqhead {
@@ -48,7 +53,10 @@ struct proxy_reqhead {
  * and with identity "X-Peer-Pid: N", "X-Peer-Uid: N", "X-Peer-Gid: N",
  * "X-Peer-Groups: G,G,..." (decimal; Groups empty when there are none),
  * then the empty line. Returns the length written to out[0..max), or
- * GW_ERR_NOSPACE. Pure.
+ * GW_ERR_NOSPACE (some of out may have been written), or GW_ERR_INVALID
+ * if the target is empty or holds a byte a request-target may not (SP,
+ * CR, LF, '#', controls, >= 0x80), body is CLOSE or out of range, or
+ * identity is set without a peer. Pure.
  */
 int	 proxy_build_request(uint8_t *out, size_t max,
 	    const struct proxy_reqhead *h);
@@ -68,8 +76,12 @@ struct proxy_resphead {
  * LENGTH, also for NONE when the upstream's response had one and is
  * bodiless by its status or the request's method, e.g. a HEAD answer;
  * Transfer-Encoding: chunked for CHUNKED; nothing for CLOSE), then
- * "Connection: close" or the upgrade fields, then the empty line.
- * Returns the length or GW_ERR_NOSPACE. Pure.
+ * "Connection: close" or the upgrade fields (upgrade wins over close),
+ * then the empty line. The Content-Length of a bodiless answer is not
+ * repeated for 1xx and 204 (RFC 9110 8.6). Returns the length or
+ * GW_ERR_NOSPACE, or GW_ERR_INVALID for a status outside 100-599, a body
+ * out of range, or upgrade without an Upgrade field in the response.
+ * Pure.
  */
 int	 proxy_build_response(uint8_t *out, size_t max,
 	    const struct proxy_resphead *h);
@@ -81,14 +93,16 @@ int	 proxy_build_response(uint8_t *out, size_t max,
  * compared case-insensitively without their "/version"), with *proto,
  * *len set to the Upgrade value; 0 otherwise (the request is sent
  * without its upgrade fields, as RFC 9110 7.8 lets a server ignore
- * them).
+ * them), also for more than one Upgrade line, an element that is not a
+ * product, or no element at all. *proto and *len are NULL and 0 then.
  */
 int	 proxy_upgrade_offer(const struct http_request *req,
 	    const char *allowed, const uint8_t **proto, size_t *len);
 
 /*
  * proxy_chunk_header: "HEX" CRLF for a chunk of n > 0 bytes into out (at
- * least 18 bytes); the length written.
+ * least 18 bytes); the length written. Lower-case digits, no leading
+ * zeros.
  */
 size_t	 proxy_chunk_header(uint8_t *out, uint64_t n);
 
