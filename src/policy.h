@@ -159,6 +159,9 @@ void	 policy_warnings(const struct policy *p, struct policy_diags *dl);
  */
 void	 policy_route_text(const struct route *r, char *buf, size_t len);
 
+/* policy_rule_text: an allow/deny rule the same way ("allow group x"). */
+void	 policy_rule_text(const struct rule *ru, char *buf, size_t len);
+
 /*
  * policy_service_name: "echo", "http", "forward", "proxy", or "none" for
  * anything else.

@@ -47,6 +47,15 @@ who_text(const struct rule *ru, char *buf, size_t len)
 }
 
 void
+policy_rule_text(const struct rule *ru, char *buf, size_t len)
+{
+	char who[POLICY_NAME_MAX + 16];
+
+	who_text(ru, who, sizeof(who));
+	(void)snprintf(buf, len, "%s %s", ru->allow ? "allow" : "deny", who);
+}
+
+void
 policy_route_text(const struct route *r, char *buf, size_t len)
 {
 	char m[80], who[POLICY_NAME_MAX + 16];
