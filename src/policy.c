@@ -4,10 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "http.h"
 #include "policy.h"
 #include "policy_int.h"
-#include "http.h"
 #include "route.h"
 #include "token.h"
 
@@ -918,10 +919,9 @@ check_listener(struct pstate *st)
 		    l->name, policy_service_name(l->service));
 	s = &st->lseen[K_PROXYPROTO];
 	if (l->service == SVC_PROXY && l->proxy_protocol != PROXY_NONE)
-		(void)err(st, s->val.line, s->val.col, "'proxy_protocol %s' "
+		(void)err(st, s->val.line, s->val.col, "'proxy_protocol v2' "
 		    "is not supported with service proxy: the caller's "
-		    "identity goes in X-Peer-* headers (identity_headers)",
-		    "v2");
+		    "identity goes in X-Peer-* headers (identity_headers)");
 	else if (l->service != SVC_NONE && l->service != SVC_FORWARD &&
 	    l->service != SVC_PROXY && s->key.line != 0)
 		(void)err(st, s->key.line, s->key.col, "'proxy_protocol' "
