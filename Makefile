@@ -42,7 +42,7 @@ PURE_NAMES	= buf compat http http_chunked http_resp proxy_head \
 		  policy policy_value policy_print \
 		  policy_upstream proxy_v2 \
 		  policy_resolve token access metrics activation notify log fdpass \
-		  ratelimit
+		  ratelimit route
 PURE_SRCS	= $(filter $(addprefix src/,$(addsuffix .c,$(PURE_NAMES))), \
 		  $(wildcard src/*.c))
 PURE_OBJS	= $(PURE_SRCS:src/%.c=$(B)/%.o)

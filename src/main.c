@@ -9,18 +9,22 @@
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "activation.h"
 #include "compat.h"
+#include "http.h"
 #include "log.h"
 #include "parent.h"
 #include "policy.h"
 #include "privdrop.h"
+#include "route.h"
 #include "sandbox.h"
 #include "token.h"
 #include "worker.h"
@@ -41,6 +45,9 @@ usage(int status)
 	    "       uds-gateway --print-seccomp | --print-seccomp-connector\n"
 	    "       uds-gateway hash-token < token\n"
 	    "       uds-gateway gen-token\n"
+	    "       uds-gateway explain [-f file] listener --uid uid "
+	    "[--gid gid]\n"
+	    "           [--groups group,...] method target\n"
 	    "       uds-gateway --version | --help\n"
 	    "\n"
 	    "  -f file          policy file (default " PACKAGED_POLICY ",\n"
@@ -49,6 +56,9 @@ usage(int status)
 	    "                   " PACKAGED_POLICY " exists\n"
 	    "  -t               check the policy, print the effective\n"
 	    "                   settings, and exit (0 valid, 1 invalid)\n"
+	    "  explain          which rule and which route decide a\n"
+	    "                   request to a proxy listener (0 allowed,\n"
+	    "                   1 refused, 2 usage or policy error)\n"
 	    "  -d               debug logging (allowed connections too)\n"
 	    "  --seccomp-debug  workers trap sandbox violations and name\n"
 	    "                   the system call (never for production)\n"
@@ -507,6 +517,253 @@ cmd_gen_token(void)
 	return 0;
 }
 
+/* Print every warning of a valid policy (policy_warnings) to fp. */
+static void
+print_warnings(FILE *fp, const char *name, const struct policy *p)
+{
+	struct policy_diags *wl;
+	struct gw_diag d;
+	char line[512];
+	size_t i;
+
+	if ((wl = calloc(1, sizeof(*wl))) == NULL)
+		return;
+	policy_warnings(p, wl);
+	for (i = 0; i < wl->n && i < POLICY_MAX_DIAGS; i++) {
+		d = wl->d[i];
+		(void)snprintf(d.msg, sizeof(d.msg), "warning: %s",
+		    wl->d[i].msg);
+		policy_format_diag(name, &d, line, sizeof(line));
+		if (fp != NULL)
+			fprintf(fp, "%s\n", line);
+		else
+			log_warnx("%s", line);
+	}
+	free(wl);
+}
+
+/* A uid or gid: a number, or the name of a user (group: of a group). */
+static int
+explain_id(const char *s, int group, uint32_t *id)
+{
+	const char *errstr = NULL;
+	struct passwd *pw;
+	struct group *gr;
+
+	*id = (uint32_t)strtonum(s, 0, UINT32_MAX - 1, &errstr);
+	if (errstr == NULL)
+		return 0;
+	if (group && (gr = getgrnam(s)) != NULL) {
+		*id = (uint32_t)gr->gr_gid;
+		return 0;
+	}
+	if (!group && (pw = getpwnam(s)) != NULL) {
+		*id = (uint32_t)pw->pw_uid;
+		return 0;
+	}
+	fprintf(stderr, "uds-gateway: explain: unknown %s '%s'\n",
+	    group ? "group" : "user", s);
+	return -1;
+}
+
+#define EXPLAIN_MAX_GROUPS	256
+
+/*
+ * The peer explain reasons about: --uid; --gid, else the uid's primary
+ * group from the user database, else the uid's number; --groups, else
+ * the user's groups from the group database (getgrouplist), else none.
+ */
+static int
+explain_peer(const char *uid, const char *gid, const char *groups,
+    struct peer *peer, gid_t *gl)
+{
+	struct passwd *pw;
+	char buf[1024], *s, *e;
+	uint32_t id;
+	int n = EXPLAIN_MAX_GROUPS;
+
+	memset(peer, 0, sizeof(*peer));
+	peer->groups = gl;
+	if (explain_id(uid, 0, &id) == -1)
+		return -1;
+	peer->uid = (uid_t)id;
+	pw = getpwuid(peer->uid);
+	if (gid != NULL) {
+		if (explain_id(gid, 1, &id) == -1)
+			return -1;
+		peer->gid = (gid_t)id;
+	} else
+		peer->gid = pw != NULL ? pw->pw_gid : (gid_t)peer->uid;
+	if (groups == NULL) {
+		if (pw != NULL && getgrouplist(pw->pw_name, peer->gid, gl,
+		    &n) != -1)
+			peer->ngroups = (size_t)n;
+		return 0;
+	}
+	if (strlen(groups) >= sizeof(buf)) {
+		fprintf(stderr, "uds-gateway: explain: --groups is too "
+		    "long\n");
+		return -1;
+	}
+	gw_strlcpy(buf, groups, sizeof(buf));
+	for (s = buf; *s != '\0'; s = e) {
+		if ((e = strchr(s, ',')) != NULL)
+			*e++ = '\0';
+		else
+			e = s + strlen(s);
+		if (*s == '\0')
+			continue;
+		if (peer->ngroups >= EXPLAIN_MAX_GROUPS) {
+			fprintf(stderr, "uds-gateway: explain: more than %d "
+			    "groups\n", EXPLAIN_MAX_GROUPS);
+			return -1;
+		}
+		if (explain_id(s, 1, &id) == -1)
+			return -1;
+		gl[peer->ngroups++] = (gid_t)id;
+	}
+	return 0;
+}
+
+/*
+ * explain: which connection rule and which route decide METHOD TARGET
+ * from the given peer on a proxy listener, as a worker would decide it
+ * (the request line through the HTTP parser, then route_normalise and
+ * route_decide). Starts nothing; needs no privilege.
+ */
+static int
+cmd_explain(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "uid",	required_argument,	NULL, 'u' },
+		{ "gid",	required_argument,	NULL, 'g' },
+		{ "groups",	required_argument,	NULL, 'G' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	static struct policy p;
+	static struct policy_diags dl;
+	static gid_t gl[EXPLAIN_MAX_GROUPS];
+	const char *file = NULL, *uid = NULL, *gid = NULL, *groups = NULL;
+	const char *name, *lname, *method, *target;
+	const struct listener_conf *l = NULL;
+	struct http_header hdr[4];
+	struct http_request req;
+	struct http_limits lim;
+	struct peer peer;
+	char msg[512], text[512], norm[8192], reqline[8400];
+	size_t i, pathlen, skip;
+	int ch, n, r, which, len;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			file = optarg;
+			break;
+		case 'u':
+			uid = optarg;
+			break;
+		case 'g':
+			gid = optarg;
+			break;
+		case 'G':
+			groups = optarg;
+			break;
+		default:
+			usage(2);
+		}
+	}
+	if (argc - optind != 3 || uid == NULL)
+		usage(2);
+	lname = argv[optind];
+	method = argv[optind + 1];
+	target = argv[optind + 2];
+	log_init("uds-gateway", LOG_INFO);
+	if (load_all(file, &p, &dl, &name, msg, sizeof(msg)) == -1) {
+		if (dl.n > 0)
+			print_diags(stderr, name, &dl);
+		else
+			fprintf(stderr, "%s\n", msg);
+		return 2;
+	}
+	name = p.file;
+	for (i = 0; i < p.nlisteners && l == NULL; i++)
+		if (strcmp(p.listeners[i].name, lname) == 0)
+			l = &p.listeners[i];
+	if (l == NULL) {
+		fprintf(stderr, "uds-gateway: explain: %s has no listener "
+		    "'%s'\n", name, lname);
+		return 2;
+	}
+	if (l->service != SVC_PROXY) {
+		fprintf(stderr, "uds-gateway: explain: listener '%s' is %s, "
+		    "not proxy: it has no routes\n", lname,
+		    policy_service_name(l->service));
+		return 2;
+	}
+	if (explain_peer(uid, gid, groups, &peer, gl) == -1)
+		return 2;
+	printf("peer: uid %lu gid %lu groups", (unsigned long)peer.uid,
+	    (unsigned long)peer.gid);
+	for (i = 0; i < peer.ngroups; i++)
+		printf("%s%lu", i == 0 ? " " : ",", (unsigned long)gl[i]);
+	printf("%s\n", peer.ngroups == 0 ? " none" : "");
+
+	r = access_check(l->rules, l->nrules, &peer, &which);
+	if (which < 0)
+		printf("connect: deny: no rule matched (default deny)\n");
+	else {
+		policy_rule_text(&l->rules[which], text, sizeof(text));
+		printf("connect: %s: %s:%u: %s\n", r == ACCESS_ALLOW ?
+		    "allow" : "deny", name, l->rules[which].line, text);
+	}
+	if (r != ACCESS_ALLOW)
+		return 1;
+
+	/* The request line as a client would send it, parsed as such. */
+	n = snprintf(reqline, sizeof(reqline), "%s %s HTTP/1.1\r\n"
+	    "Host: localhost\r\n\r\n", method, target);
+	if (n < 0 || (size_t)n >= sizeof(reqline)) {
+		printf("request: 414: target too long\n");
+		return 1;
+	}
+	memset(&req, 0, sizeof(req));
+	req.headers = hdr;
+	req.max_headers = sizeof(hdr) / sizeof(hdr[0]);
+	lim.max_request_line = l->lim.max_request_line;
+	lim.max_header_bytes = l->lim.max_header_bytes;
+	lim.max_headers = l->lim.max_headers;
+	lim.max_body = l->lim.max_body;
+	if ((r = http_parse_request((const uint8_t *)reqline, (size_t)n,
+	    &lim, &req)) < 0) {
+		printf("request: %d: %s\n", r == HTTP_AGAIN ? 400 :
+		    http_error_status(r), r == HTTP_AGAIN ? "incomplete "
+		    "request" : http_error_reason(r));
+		return 1;
+	}
+	if ((len = route_normalise(req.target, req.target_len, norm,
+	    sizeof(norm), &pathlen)) < 0) {
+		printf("target: 400: %s\n", route_error_reason(len));
+		return 1;
+	}
+	printf("target: %s\n", norm);
+	if (l->api_version_prefix &&
+	    (skip = route_version_skip(norm, pathlen)) > 0)
+		printf("match: %.*s (version prefix %.*s ignored)\n",
+		    pathlen > skip ? (int)(pathlen - skip) : 1,
+		    pathlen > skip ? norm + skip : "/", (int)skip, norm);
+	r = route_decide(l->routes, l->nroutes, l->api_version_prefix,
+	    req.method_id, norm, pathlen, (size_t)len, &peer, &which);
+	if (which < 0) {
+		printf("route: deny: no route matched: 403\n");
+		return 1;
+	}
+	policy_route_text(&l->routes[which], text, sizeof(text));
+	printf("route: %s: %s:%u: route %s\n", r == ROUTE_ALLOW ? "allow" :
+	    "deny: 403", name, l->routes[which].line, text);
+	return r == ROUTE_ALLOW ? 0 : 1;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -526,9 +783,10 @@ main(int argc, char *argv[])
 		{ NULL,			0,			NULL, 0 }
 	};
 	static char abs_file[PATH_MAX];
+	/* About 1 MB each: not on the stack. */
+	static struct policy p;
+	static struct policy_diags dl;
 	struct parent_opts o;
-	struct policy p;
-	struct policy_diags dl;
 	char msg[512];
 	const char *name, *errstr;
 	int ch, test = 0, debug = 0, worker = -1, connector = -1;
@@ -539,6 +797,8 @@ main(int argc, char *argv[])
 		return cmd_hash_token();
 	if (argc >= 2 && strcmp(argv[1], "gen-token") == 0 && argc == 2)
 		return cmd_gen_token();
+	if (argc >= 2 && strcmp(argv[1], "explain") == 0)
+		return cmd_explain(argc - 1, argv + 1);
 	while ((ch = getopt_long(argc, argv, "df:ht", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -610,6 +870,7 @@ main(int argc, char *argv[])
 		return test ? 1 : GW_EXIT_CONFIG;
 	}
 	name = p.file;
+	print_warnings(test ? stderr : NULL, name, &p);
 	if (test) {
 		printf("# %s: policy is valid\n", name);
 		policy_print(stdout, &p);

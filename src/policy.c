@@ -4,9 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "http.h"
 #include "policy.h"
 #include "policy_int.h"
+#include "route.h"
 #include "token.h"
 
 /* The Makefile passes 0 or 1; without it, fail closed and refuse tokens. */
@@ -14,7 +17,7 @@
 #define WITH_OPENSSL	0
 #endif
 
-#define MAXTOK		4	/* keep this many tokens of a line; 3 is used */
+#define MAXTOK		7	/* keep this many tokens of a line; 6 is used */
 #define SHOWMAX		48	/* bytes of a token quoted in a message */
 #define UID_MAX_VALID	4294967294ULL	/* (uid_t)-1 is not a uid */
 #define DUR_MAX_MS	(24ULL * 3600 * 1000)
@@ -64,7 +67,8 @@ struct pstate {
 };
 
 static keyfn k_user, k_workers, k_path, k_service, k_owner, k_group;
-static keyfn k_mode, k_rule, k_token, k_upstream, k_proxy;
+static keyfn k_mode, k_rule, k_token, k_upstream, k_proxy, k_route;
+static keyfn k_audit;
 
 #define GLOBAL(f)	offsetof(struct policy, f), \
 			    sizeof(((struct policy *)0)->f), NULL
@@ -121,6 +125,16 @@ const struct keydef policy_keys[NKEYS] = {
 	    CUSTOM(k_upstream) },
 	[K_PROXYPROTO] = { "proxy_protocol", S_LISTENER, V_CUSTOM, 0, 0, 0,
 	    CUSTOM(k_proxy) },
+	[K_ROUTE] = { "route", S_LISTENER, V_CUSTOM, 1, 0, 0,
+	    CUSTOM(k_route) },
+	[K_APIVER] = { "api_version_prefix", S_LISTENER, V_BOOL, 0, 0, 1,
+	    LISTENER(api_version_prefix) },
+	[K_IDHDR] = { "identity_headers", S_LISTENER, V_BOOL, 0, 0, 1,
+	    LISTENER(identity_headers) },
+	[K_AUDIT] = { "audit", S_LISTENER, V_CUSTOM, 0, 0, 0,
+	    CUSTOM(k_audit) },
+	[K_STREAMTO] = { "stream_timeout", S_LISTENER, V_DUR, 0, 1,
+	    DUR_MAX_MS, LISTENER(stream_timeout_ms) },
 };
 
 /* Quote a token in a message, shortened: "'%.*s%s'", TOKSHOW(t). */
@@ -301,13 +315,19 @@ k_service(struct pstate *st, const struct line *ln, const struct keydef *kd)
 		st->cur->service = SVC_HTTP;
 	else if (policy_tokeq(&ln->t[1], "forward"))
 		st->cur->service = SVC_FORWARD;
+	else if (policy_tokeq(&ln->t[1], "proxy"))
+		st->cur->service = SVC_PROXY;
 	else
 		return err(st, ln->no, ln->t[1].col, "'service' must be echo, "
-		    "http or forward, not '%.*s%s'", TOKSHOW(&ln->t[1]));
+		    "http, forward or proxy, not '%.*s%s'",
+		    TOKSHOW(&ln->t[1]));
 	return 0;
 }
 
-/* A forward listener's upstream, checked at the end (policy_upstream.c). */
+/*
+ * A forward or proxy listener's upstream, checked at the end
+ * (policy_upstream.c).
+ */
 static int
 k_upstream(struct pstate *st, const struct line *ln, const struct keydef *kd)
 {
@@ -363,46 +383,46 @@ k_mode(struct pstate *st, const struct line *ln, const struct keydef *kd)
 	return 0;
 }
 
+/*
+ * WHO at ln->t[i..]: any, uid N, user NAME or group NAME, into ru (whose
+ * allow and line the caller sets). what is the word before it, for
+ * messages: "allow" or "deny".
+ */
 static int
-k_rule(struct pstate *st, const struct line *ln, const struct keydef *kd)
+parse_who(struct pstate *st, const struct line *ln, size_t i,
+    const char *what, struct rule *ru)
 {
-	struct listener_conf *l = st->cur;
-	const struct tok *w = &ln->t[1], *v = &ln->t[2];
-	struct rule *ru;
+	const struct tok *w = &ln->t[i], *v = &ln->t[i + 1];
 	uint64_t id;
 	int r;
 
-	if (l->nrules >= POLICY_MAX_RULES)
-		return err(st, ln->no, ln->t[0].col, "too many allow/deny "
-		    "rules in listener '%s' (at most %d)", l->name,
-		    POLICY_MAX_RULES);
-	ru = &l->rules[l->nrules];
-	memset(ru, 0, sizeof(*ru));
-	ru->allow = kd == &policy_keys[K_ALLOW];
-	ru->line = ln->no;
+	if (ln->ntok <= i)
+		return err(st, ln->no, ln->last.col + (unsigned int)ln->last.len,
+		    "missing any, uid N, user NAME or group NAME after '%s'",
+		    what);
 	if (policy_tokeq(w, "any")) {
-		if ((r = want(st, ln, 2)) != 0)
+		if ((r = want(st, ln, i + 1)) != 0)
 			return r;
 		ru->kind = RULE_ANY;
-		ru->pos = tokpos(ln, 1);
-		l->nrules++;
+		ru->pos = tokpos(ln, i);
 		return 0;
 	}
-	if (!policy_tokeq(w, "uid") && !policy_tokeq(w, "user") && !policy_tokeq(w, "group"))
+	if (!policy_tokeq(w, "uid") && !policy_tokeq(w, "user") &&
+	    !policy_tokeq(w, "group"))
 		return err(st, ln->no, w->col, "'%s' must be followed by "
 		    "any, uid N, user NAME or group NAME, not '%.*s%s'",
-		    kd->name, TOKSHOW(w));
-	if (ln->ntok < 3)
+		    what, TOKSHOW(w));
+	if (ln->ntok < i + 2)
 		return err(st, ln->no, w->col, "missing %s after '%s %.*s'",
-		    policy_tokeq(w, "uid") ? "number" : "name", kd->name,
+		    policy_tokeq(w, "uid") ? "number" : "name", what,
 		    (int)w->len, w->p);
-	if ((r = want(st, ln, 3)) != 0)
+	if ((r = want(st, ln, i + 2)) != 0)
 		return r;
-	ru->pos = tokpos(ln, 2);
+	ru->pos = tokpos(ln, i + 1);
 	if (policy_tokeq(w, "uid")) {
 		if (policy_tonum(v->p, v->len, 0, UID_MAX_VALID, &id) != 0)
 			return err(st, ln->no, v->col, "'%s uid' takes a "
-			    "number from 0 to %llu, not '%.*s%s'", kd->name,
+			    "number from 0 to %llu, not '%.*s%s'", what,
 			    UID_MAX_VALID, TOKSHOW(v));
 		ru->kind = RULE_UID;
 		ru->id = (uint32_t)id;
@@ -417,7 +437,185 @@ k_rule(struct pstate *st, const struct line *ln, const struct keydef *kd)
 		ru->by_name = 1;
 		policy_copytok(ru->name, v);
 	}
+	return 0;
+}
+
+static int
+k_rule(struct pstate *st, const struct line *ln, const struct keydef *kd)
+{
+	struct listener_conf *l = st->cur;
+	struct rule *ru;
+	int r;
+
+	if (l->nrules >= POLICY_MAX_RULES)
+		return err(st, ln->no, ln->t[0].col, "too many allow/deny "
+		    "rules in listener '%s' (at most %d)", l->name,
+		    POLICY_MAX_RULES);
+	ru = &l->rules[l->nrules];
+	memset(ru, 0, sizeof(*ru));
+	ru->allow = kd == &policy_keys[K_ALLOW];
+	ru->line = ln->no;
+	if ((r = parse_who(st, ln, 1, kd->name, ru)) != 0)
+		return r;
 	l->nrules++;
+	return 0;
+}
+
+/* "*" or a comma list of method names, into *bits. */
+static int
+route_method_list(struct pstate *st, const struct line *ln,
+    uint32_t *bits)
+{
+	const struct tok *t = &ln->t[1];
+	const char *words[POLICY_NMETHODS], *near;
+	struct tok m;
+	size_t i, s, e;
+
+	if (policy_tokeq(t, "*")) {
+		*bits = ROUTE_ANY_METHOD;
+		return 0;
+	}
+	for (i = 0; i < POLICY_NMETHODS; i++)
+		words[i] = policy_methods[i].name;
+	*bits = 0;
+	for (s = 0; s <= t->len; s = e + 1) {
+		for (e = s; e < t->len && t->p[e] != ','; e++)
+			;
+		m.p = t->p + s;
+		m.len = e - s;
+		m.col = t->col + (unsigned int)s;
+		if (m.len == 0)
+			return err(st, ln->no, m.col, "empty method in route "
+			    "method list '%.*s%s' (write \"*\" or names "
+			    "joined by ',')", TOKSHOW(t));
+		for (i = 0; i < POLICY_NMETHODS; i++)
+			if (policy_tokeq(&m, policy_methods[i].name))
+				break;
+		if (i < POLICY_NMETHODS) {
+			*bits |= ROUTE_METHOD(policy_methods[i].id);
+			continue;
+		}
+		if (policy_tokeq(&m, "CONNECT"))
+			return err(st, ln->no, m.col, "CONNECT cannot be "
+			    "routed: its target is never a path");
+		near = policy_suggest_word(&m, words, POLICY_NMETHODS);
+		for (i = 0; near == NULL && i < POLICY_NMETHODS; i++)
+			if (strlen(words[i]) == m.len &&
+			    strncasecmp(words[i], m.p, m.len) == 0)
+				near = words[i];
+		return err(st, ln->no, m.col, "unknown method '%.*s%s' in "
+		    "route (GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH, "
+		    "TRACE or *)%s%s%s", TOKSHOW(&m),
+		    near != NULL ? "; did you mean '" : "",
+		    near != NULL ? near : "", near != NULL ? "'?" : "");
+	}
+	return 0;
+}
+
+/* PATTERN[?QUERY] into ro. */
+static int
+route_pattern(struct pstate *st, const struct line *ln, struct route *ro)
+{
+	const struct tok *t = &ln->t[2];
+	const char *q, *why;
+	char in[POLICY_ROUTE_QUERY_MAX + 2], out[POLICY_ROUTE_QUERY_MAX + 2];
+	size_t plen, qlen, pl;
+	int n;
+
+	q = memchr(t->p, '?', t->len);
+	plen = q != NULL ? (size_t)(q - t->p) : t->len;
+	if (plen >= sizeof(ro->pattern))
+		return err(st, ln->no, t->col, "route pattern is longer than "
+		    "%d bytes", POLICY_ROUTE_MAX - 1);
+	if (route_pattern_check(t->p, plen, &why) != 0)
+		return err(st, ln->no, t->col, "bad route pattern "
+		    "'%.*s%s': %s", TOKSHOW(t), why);
+	memcpy(ro->pattern, t->p, plen);
+	ro->pattern[plen] = '\0';
+	if (q == NULL)
+		return 0;
+	qlen = t->len - plen - 1;
+	if (qlen >= sizeof(ro->query))
+		return err(st, ln->no, t->col + (unsigned int)plen + 1,
+		    "route query is longer than %d bytes",
+		    POLICY_ROUTE_QUERY_MAX - 1);
+	/* The query as route_normalise would leave it: "/?" and it. */
+	in[0] = '/';
+	in[1] = '?';
+	memcpy(in + 2, q + 1, qlen);
+	n = route_normalise((const uint8_t *)in, qlen + 2, out, sizeof(out),
+	    &pl);
+	if (n < 0)
+		return err(st, ln->no, t->col + (unsigned int)plen + 1,
+		    "bad route query '%.*s': %s", (int)qlen, q + 1,
+		    route_error_reason(n));
+	if ((size_t)n != qlen + 2 || memcmp(in, out, (size_t)n) != 0)
+		return err(st, ln->no, t->col + (unsigned int)plen + 1,
+		    "route query '%.*s' is not in normalised form; write "
+		    "'%s' (requests are compared after normalisation)",
+		    (int)qlen, q + 1, out + 2);
+	memcpy(ro->query, q + 1, qlen);
+	ro->query[qlen] = '\0';
+	ro->has_query = 1;
+	return 0;
+}
+
+/* route METHODS PATTERN[?QUERY] allow|deny WHO */
+static int
+k_route(struct pstate *st, const struct line *ln, const struct keydef *kd)
+{
+	struct listener_conf *l = st->cur;
+	struct route *ro;
+	int r;
+
+	(void)kd;
+	if (l->nroutes >= POLICY_MAX_ROUTES)
+		return err(st, ln->no, ln->t[0].col, "too many routes in "
+		    "listener '%s' (at most %d)", l->name, POLICY_MAX_ROUTES);
+	if (ln->ntok < 3)
+		return err(st, ln->no, ln->t[1].col + (unsigned int)ln->t[1].len,
+		    "missing pattern after 'route %.*s%s'", TOKSHOW(&ln->t[1]));
+	ro = &l->routes[l->nroutes];
+	memset(ro, 0, sizeof(*ro));
+	ro->line = ln->no;
+	ro->pos = tokpos(ln, 2);
+	ro->who.line = ln->no;
+	if ((r = route_method_list(st, ln, &ro->methods)) != 0 ||
+	    (r = route_pattern(st, ln, ro)) != 0)
+		return r;
+	if (ln->ntok < 4)
+		return err(st, ln->no, ln->t[2].col + (unsigned int)ln->t[2].len,
+		    "missing allow or deny after the route pattern");
+	if (policy_tokeq(&ln->t[3], "allow"))
+		ro->who.allow = 1;
+	else if (!policy_tokeq(&ln->t[3], "deny"))
+		return err(st, ln->no, ln->t[3].col, "expected allow or deny "
+		    "after the route pattern, not '%.*s%s'",
+		    TOKSHOW(&ln->t[3]));
+	if ((r = parse_who(st, ln, 4, ro->who.allow ? "allow" : "deny",
+	    &ro->who)) != 0)
+		return r;
+	l->nroutes++;
+	return 0;
+}
+
+static int
+k_audit(struct pstate *st, const struct line *ln, const struct keydef *kd)
+{
+	int r;
+
+	(void)kd;
+	if ((r = want(st, ln, 2)) != 0)
+		return r;
+	if (policy_tokeq(&ln->t[1], "denied"))
+		st->cur->audit = AUDIT_DENIED;
+	else if (policy_tokeq(&ln->t[1], "none"))
+		st->cur->audit = AUDIT_NONE;
+	else if (policy_tokeq(&ln->t[1], "all"))
+		st->cur->audit = AUDIT_ALL;
+	else
+		return err(st, ln->no, ln->t[1].col, "'audit' must be none, "
+		    "denied or all, not '%.*s%s'", TOKSHOW(&ln->t[1]));
 	return 0;
 }
 
@@ -535,6 +733,10 @@ listener_defaults(struct listener_conf *l)
 	l->lim.max_header_bytes = POLICY_DEF_MAX_HDRBYTES;
 	l->lim.max_headers = POLICY_DEF_MAX_HEADERS;
 	l->lim.max_body = POLICY_DEF_MAX_BODY;
+	l->api_version_prefix = POLICY_DEF_API_VERSION_PREFIX;
+	l->identity_headers = POLICY_DEF_IDENTITY_HEADERS;
+	l->audit = POLICY_DEF_AUDIT;
+	l->stream_timeout_ms = POLICY_DEF_STREAM_MS;
 }
 
 /* The key named by t, or NULL. */
@@ -703,20 +905,47 @@ check_listener(struct pstate *st)
 		    "'path'", l->name);
 	if (l->service == SVC_NONE && !st->lseen[K_SERVICE].bad)
 		(void)err(st, at->line, at->col, "listener '%s' has no "
-		    "'service' (echo, http or forward)", l->name);
-	if (l->service == SVC_FORWARD && l->upstream[0] == '\0' &&
-	    !st->lseen[K_UPSTREAM].bad)
+		    "'service' (echo, http, forward or proxy)", l->name);
+	if ((l->service == SVC_FORWARD || l->service == SVC_PROXY) &&
+	    l->upstream[0] == '\0' && !st->lseen[K_UPSTREAM].bad)
 		(void)err(st, at->line, at->col, "listener '%s' has service "
-		    "forward but no 'upstream'", l->name);
-	for (i = K_UPSTREAM; i <= K_PROXYPROTO; i++) {
+		    "%s but no 'upstream'", l->name,
+		    policy_service_name(l->service));
+	s = &st->lseen[K_UPSTREAM];
+	if (l->service != SVC_NONE && l->service != SVC_FORWARD &&
+	    l->service != SVC_PROXY && s->key.line != 0)
+		(void)err(st, s->key.line, s->key.col, "'upstream' needs "
+		    "service forward or proxy; listener '%s' is %s",
+		    l->name, policy_service_name(l->service));
+	s = &st->lseen[K_PROXYPROTO];
+	if (l->service == SVC_PROXY && l->proxy_protocol != PROXY_NONE)
+		(void)err(st, s->val.line, s->val.col, "'proxy_protocol v2' "
+		    "is not supported with service proxy: the caller's "
+		    "identity goes in X-Peer-* headers (identity_headers)");
+	else if (l->service != SVC_NONE && l->service != SVC_FORWARD &&
+	    l->service != SVC_PROXY && s->key.line != 0)
+		(void)err(st, s->key.line, s->key.col, "'proxy_protocol' "
+		    "needs service forward; listener '%s' is %s", l->name,
+		    policy_service_name(l->service));
+	for (i = K_ROUTE; i <= K_STREAMTO; i++) {
 		s = &st->lseen[i];
-		if (l->service != SVC_NONE && l->service != SVC_FORWARD &&
+		if (l->service != SVC_NONE && l->service != SVC_PROXY &&
 		    s->key.line != 0)
 			(void)err(st, s->key.line, s->key.col, "'%s' needs "
-			    "service forward; listener '%s' is %s",
+			    "service proxy; listener '%s' is %s",
 			    policy_keys[i].name, l->name,
 			    policy_service_name(l->service));
 	}
+	s = &st->lseen[K_TOKEN];
+	if (l->service == SVC_PROXY && s->key.line != 0)
+		(void)err(st, s->key.line, s->key.col, "'token' is not "
+		    "supported with service proxy: routes decide by kernel "
+		    "identity");
+	if (l->service == SVC_PROXY && l->nroutes == 0 &&
+	    !st->lseen[K_ROUTE].bad)
+		(void)err(st, at->line, at->col, "listener '%s': a proxy "
+		    "listener needs at least one route (without one every "
+		    "request is refused)", l->name);
 	for (i = 0; i < l->nrules; i++)
 		nallow += l->rules[i].allow;
 	if (nallow == 0 && !st->lseen[K_ALLOW].bad)
@@ -1055,6 +1284,47 @@ policy_parse(const char *name, const uint8_t *buf, size_t len,
 		memcpy(diag, &dl->d[0], sizeof(*diag));
 	free(dl);
 	return r;
+}
+
+/* The catch-all route: every method, every path, any query, anyone. */
+static int
+catch_all(const struct route *r)
+{
+	return r->methods == ROUTE_ANY_METHOD && !r->has_query &&
+	    strcmp(r->pattern, "/**") == 0 && r->who.kind == RULE_ANY;
+}
+
+void
+policy_warnings(const struct policy *p, struct policy_diags *dl)
+{
+	const struct listener_conf *l;
+	const struct route *c;
+	struct gw_diag *d;
+	size_t i, j;
+
+	memset(dl, 0, sizeof(*dl));
+	for (i = 0; i < p->nlisteners && i < POLICY_MAX_LISTENERS; i++) {
+		l = &p->listeners[i];
+		c = NULL;
+		for (j = 0; j < l->nroutes && j < POLICY_MAX_ROUTES; j++) {
+			if (c == NULL) {
+				if (catch_all(&l->routes[j]))
+					c = &l->routes[j];
+				continue;
+			}
+			if (dl->n >= POLICY_MAX_DIAGS) {
+				dl->more = 1;
+				return;
+			}
+			d = &dl->d[dl->n++];
+			d->line = l->routes[j].pos.line;
+			d->col = l->routes[j].pos.col;
+			(void)snprintf(d->msg, sizeof(d->msg), "route can "
+			    "never match: the catch-all route at line %u of "
+			    "listener '%s' decides every request first",
+			    c->line, l->name);
+		}
+	}
 }
 
 void

@@ -37,6 +37,14 @@
 #define POLICY_DEF_MAX_HDRBYTES		(16 * 1024)
 #define POLICY_DEF_MAX_HEADERS		100
 #define POLICY_DEF_MAX_BODY		(1024 * 1024)
+/* service proxy listeners, and the upstream blocks they use. */
+#define POLICY_DEF_API_VERSION_PREFIX	0
+#define POLICY_DEF_IDENTITY_HEADERS	1
+#define POLICY_DEF_AUDIT		AUDIT_DENIED
+#define POLICY_DEF_STREAM_MS		(10 * 60 * 1000)
+#define POLICY_DEF_KEEPALIVE		16
+#define POLICY_DEF_KEEPALIVE_MS		30000
+#define POLICY_MAX_KEEPALIVE		1024
 
 /*
  * policy_init: clear *p and set the global defaults: magic and size,
@@ -136,7 +144,28 @@ void	 policy_print(FILE *fp, const struct policy *p);
  */
 void	 policy_forget_positions(struct policy *p);
 
-/* policy_service_name: "echo", "http", or "none" for anything else. */
+/*
+ * policy_warnings: what -t reports without failing, PURE. Today: a
+ * route after a catch-all (methods "*", pattern "/" "**", no query, who
+ * any) of the same
+ * listener, which can never match. Each warning is at the route's
+ * pattern; dl is always written (dl->n may be 0).
+ */
+void	 policy_warnings(const struct policy *p, struct policy_diags *dl);
+
+/*
+ * policy_route_text: a route in policy syntax, without "route " in front
+ * ("GET,HEAD /_ping allow any"), into buf (always NUL-terminated).
+ */
+void	 policy_route_text(const struct route *r, char *buf, size_t len);
+
+/* policy_rule_text: an allow/deny rule the same way ("allow group x"). */
+void	 policy_rule_text(const struct rule *ru, char *buf, size_t len);
+
+/*
+ * policy_service_name: "echo", "http", "forward", "proxy", or "none" for
+ * anything else.
+ */
 const char *policy_service_name(int svc);
 
 #endif /* UDSGW_POLICY_H */

@@ -26,6 +26,8 @@ enum keyid {
 	K_MAXCONN, K_MAXCONNUID, K_IDLE, K_HDRTO, K_BODYTO,
 	K_MAXRL, K_MAXHB, K_MAXHDRS, K_MAXBODY,
 	K_UPSTREAM, K_PROXYPROTO,
+	/* service proxy only, in this order (policy_print relies on it) */
+	K_ROUTE, K_APIVER, K_IDHDR, K_AUDIT, K_STREAMTO,
 	NKEYS
 };
 
@@ -55,6 +57,14 @@ struct keydef {
  */
 extern const struct keydef policy_keys[NKEYS];
 
+/* The method names a route may use (policy_print.c), in enum order. */
+#define POLICY_NMETHODS	8
+struct policy_method {
+	const char	*name;
+	int		 id;		/* enum http_method */
+};
+extern const struct policy_method policy_methods[POLICY_NMETHODS];
+
 /* A unit suffix and its multiplier, in a table ended by a NULL sfx. */
 struct unit {
 	const char	*sfx;
@@ -77,6 +87,7 @@ struct unit {
  *				for names of up to 4 letters, two for
  *				longer ones, a swap of neighbours counting
  *				as one; else NULL
+ *	policy_suggest_word	the same over words[0..nwords)
  */
 extern const struct unit policy_dur_units[];	/* ms, s, m, h */
 extern const struct unit policy_size_units[];	/* bytes, K, M, G */
@@ -97,6 +108,8 @@ const char *policy_fmtunit(char *buf, size_t len, uint64_t v,
 int	 policy_goodname(const struct tok *t, int listener);
 const char *policy_path_problem(const struct tok *t);
 const char *policy_suggest(const struct tok *t);
+const char *policy_suggest_word(const struct tok *t,
+	    const char *const *words, size_t nwords);
 
 /*
  * The upstream block (policy_upstream.c), PURE. policy.c hands it the
@@ -105,15 +118,17 @@ const char *policy_suggest(const struct tok *t);
  *	policy_upstream_open	t[0] "upstream", t[1] NAME, t[2] "{"
  *	policy_upstream_key	a line inside the open block
  *	policy_upstream_close	"}": the block is complete and counted
- *	policy_upstream_link	end of file: every forward listener's
- *				upstream exists (its index is set), every
- *				upstream is used by some listener
+ *	policy_upstream_link	end of file: every forward or proxy
+ *				listener's upstream exists (its index is
+ *				set, its connect_timeout, keepalive and
+ *				keepalive_timeout copied), every upstream
+ *				is used by some listener
  *	policy_upstream_print	one block in policy syntax
  *	policy_upstream_forget	zero its source positions
  * policy_upstream_keys[] names the block's keys (for the documentation
  * test), POLICY_UPSTREAM_NKEYS of them.
  */
-#define POLICY_UPSTREAM_NKEYS	5
+#define POLICY_UPSTREAM_NKEYS	7
 #define POLICY_DEF_CONNECT_MS	5000
 extern const char *const policy_upstream_keys[POLICY_UPSTREAM_NKEYS];
 

@@ -3,8 +3,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "http.h"
 #include "policy.h"
 #include "policy_int.h"
+#include "route.h"
+
+const struct policy_method policy_methods[POLICY_NMETHODS] = {
+	{ "GET", HTTP_M_GET }, { "HEAD", HTTP_M_HEAD },
+	{ "POST", HTTP_M_POST }, { "PUT", HTTP_M_PUT },
+	{ "DELETE", HTTP_M_DELETE }, { "OPTIONS", HTTP_M_OPTIONS },
+	{ "PATCH", HTTP_M_PATCH }, { "TRACE", HTTP_M_TRACE },
+};
 
 const char *
 policy_service_name(int svc)
@@ -16,15 +25,63 @@ policy_service_name(int svc)
 		return "http";
 	case SVC_FORWARD:
 		return "forward";
+	case SVC_PROXY:
+		return "proxy";
 	default:
 		return "none";
 	}
 }
 
+/* WHO of a rule or route: "any", "uid N", "user U" or "group G". */
+static void
+who_text(const struct rule *ru, char *buf, size_t len)
+{
+	if (ru->kind == RULE_ANY)
+		(void)snprintf(buf, len, "any");
+	else if (ru->kind == RULE_GROUP)
+		(void)snprintf(buf, len, "group %s", ru->name);
+	else if (ru->by_name)
+		(void)snprintf(buf, len, "user %s", ru->name);
+	else
+		(void)snprintf(buf, len, "uid %lu", (unsigned long)ru->id);
+}
+
+void
+policy_rule_text(const struct rule *ru, char *buf, size_t len)
+{
+	char who[POLICY_NAME_MAX + 16];
+
+	who_text(ru, who, sizeof(who));
+	(void)snprintf(buf, len, "%s %s", ru->allow ? "allow" : "deny", who);
+}
+
+void
+policy_route_text(const struct route *r, char *buf, size_t len)
+{
+	char m[80], who[POLICY_NAME_MAX + 16];
+	size_t i, o = 0;
+
+	m[0] = '\0';
+	if (r->methods == ROUTE_ANY_METHOD)
+		(void)snprintf(m, sizeof(m), "*");
+	else
+		for (i = 0; i < POLICY_NMETHODS; i++) {
+			if ((r->methods &
+			    ROUTE_METHOD(policy_methods[i].id)) == 0)
+				continue;
+			o += (size_t)snprintf(m + o, sizeof(m) - o, "%s%s",
+			    o > 0 ? "," : "", policy_methods[i].name);
+		}
+	who_text(&r->who, who, sizeof(who));
+	(void)snprintf(buf, len, "%s %s%s%s %s %s", m, r->pattern,
+	    r->has_query ? "?" : "", r->has_query ? r->query : "",
+	    r->who.allow ? "allow" : "deny", who);
+}
+
 /* Print the table-driven keys of one scope (no allow_world_writable on @). */
 static void
 print_values(FILE *fp, const char *indent, int scope, const void *base,
-    int abstract)
+    int abstract, int proxy)
 {
 	const struct keydef *kd;
 	const char *b = base;
@@ -35,7 +92,9 @@ print_values(FILE *fp, const char *indent, int scope, const void *base,
 
 	for (kd = policy_keys; kd < policy_keys + NKEYS; kd++) {
 		if (kd->scope != scope || kd->type == V_CUSTOM ||
-		    (abstract && kd == &policy_keys[K_AWW]))
+		    (abstract && kd == &policy_keys[K_AWW]) ||
+		    (!proxy && kd >= &policy_keys[K_ROUTE] &&
+		    kd <= &policy_keys[K_STREAMTO]))
 			continue;
 		if (kd->type == V_BOOL) {
 			memcpy(&bv, b + kd->off, sizeof(bv));
@@ -63,6 +122,7 @@ print_values(FILE *fp, const char *indent, int scope, const void *base,
 static void
 print_listener(FILE *fp, const struct listener_conf *l)
 {
+	char text[POLICY_ROUTE_MAX + POLICY_ROUTE_QUERY_MAX + 160];
 	const struct rule *ru;
 	size_t i, j;
 	int abstract = l->path[0] == '@';
@@ -88,15 +148,8 @@ print_listener(FILE *fp, const struct listener_conf *l)
 		fprintf(fp, "\tworkers %lu\n", (unsigned long)l->workers);
 	for (i = 0; i < l->nrules; i++) {
 		ru = &l->rules[i];
-		fprintf(fp, "\t%s ", ru->allow ? "allow" : "deny");
-		if (ru->kind == RULE_ANY)
-			fprintf(fp, "any\n");
-		else if (ru->kind == RULE_GROUP)
-			fprintf(fp, "group %s\n", ru->name);
-		else if (ru->by_name)
-			fprintf(fp, "user %s\n", ru->name);
-		else
-			fprintf(fp, "uid %lu\n", (unsigned long)ru->id);
+		who_text(ru, text, sizeof(text));
+		fprintf(fp, "\t%s %s\n", ru->allow ? "allow" : "deny", text);
 	}
 	for (i = 0; i < l->ntokens; i++) {
 		fprintf(fp, "\ttoken sha256:");
@@ -107,7 +160,17 @@ print_listener(FILE *fp, const struct listener_conf *l)
 	if (l->service == SVC_FORWARD)
 		fprintf(fp, "\tupstream %s\n\tproxy_protocol %s\n",
 		    l->upstream, l->proxy_protocol == PROXY_V2 ? "v2" : "no");
-	print_values(fp, "\t", S_LISTENER, l, abstract);
+	if (l->service == SVC_PROXY) {
+		fprintf(fp, "\tupstream %s\n\taudit %s\n", l->upstream,
+		    l->audit == AUDIT_NONE ? "none" :
+		    l->audit == AUDIT_ALL ? "all" : "denied");
+		for (i = 0; i < l->nroutes && i < POLICY_MAX_ROUTES; i++) {
+			policy_route_text(&l->routes[i], text, sizeof(text));
+			fprintf(fp, "\troute %s\n", text);
+		}
+	}
+	print_values(fp, "\t", S_LISTENER, l, abstract,
+	    l->service == SVC_PROXY);
 	fprintf(fp, "}\n");
 }
 
@@ -126,7 +189,7 @@ policy_print(FILE *fp, const struct policy *p)
 		fprintf(fp, "workers auto\n");
 	else
 		fprintf(fp, "workers %lu\n", (unsigned long)p->workers);
-	print_values(fp, "", S_GLOBAL, p, 0);
+	print_values(fp, "", S_GLOBAL, p, 0, 0);
 	for (i = 0; i < p->nupstreams && i < POLICY_MAX_UPSTREAMS; i++)
 		policy_upstream_print(fp, &p->upstreams[i]);
 	for (i = 0; i < p->nlisteners && i < POLICY_MAX_LISTENERS; i++)
@@ -151,6 +214,14 @@ policy_forget_positions(struct policy *p)
 		for (j = 0; j < POLICY_MAX_RULES; j++) {
 			memset(&l->rules[j].pos, 0, sizeof(l->rules[j].pos));
 			l->rules[j].line = 0;
+		}
+		for (j = 0; j < POLICY_MAX_ROUTES; j++) {
+			memset(&l->routes[j].pos, 0,
+			    sizeof(l->routes[j].pos));
+			memset(&l->routes[j].who.pos, 0,
+			    sizeof(l->routes[j].who.pos));
+			l->routes[j].line = 0;
+			l->routes[j].who.line = 0;
 		}
 	}
 	for (i = 0; i < POLICY_MAX_UPSTREAMS; i++)

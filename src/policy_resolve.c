@@ -242,6 +242,16 @@ resolve_listener(const struct policy *p, struct listener_conf *l,
 		else
 			ru->id = id;
 	}
+	for (i = 0; i < l->nroutes && i < POLICY_MAX_ROUTES; i++) {
+		ru = &l->routes[i].who;
+		if (!ru->by_name)
+			continue;
+		if (resolve(ru->kind == RULE_GROUP ? LOOK_GROUP : LOOK_USER,
+		    ru->name, &ru->pos, diag, &id, NULL) != 0)
+			r = GW_ERR_INVALID;
+		else
+			ru->id = id;
+	}
 	return r;
 }
 

@@ -16,7 +16,10 @@
 			    (t)->p, (t)->len > SHOWMAX ? "..." : ""
 #define CONNECT_MAX_MS	(10ULL * 60 * 1000)
 
-enum { UK_UNIX, UK_TCP, UK_USER, UK_GROUP, UK_TIMEOUT };
+#define KEEPALIVE_MAX_MS	(60ULL * 60 * 1000)
+
+enum { UK_UNIX, UK_TCP, UK_USER, UK_GROUP, UK_TIMEOUT, UK_KEEPALIVE,
+	UK_KEEPALIVE_TO };
 
 const char *const policy_upstream_keys[POLICY_UPSTREAM_NKEYS] = {
 	[UK_UNIX] = "unix",
@@ -24,6 +27,8 @@ const char *const policy_upstream_keys[POLICY_UPSTREAM_NKEYS] = {
 	[UK_USER] = "user",
 	[UK_GROUP] = "group",
 	[UK_TIMEOUT] = "connect_timeout",
+	[UK_KEEPALIVE] = "keepalive",
+	[UK_KEEPALIVE_TO] = "keepalive_timeout",
 };
 
 static int	 uerr(struct gw_diag *, unsigned int, unsigned int,
@@ -80,6 +85,8 @@ policy_upstream_open(struct policy *p, struct upstream_state *us,
 	u->pos.line = no;
 	u->pos.col = t[1].col;
 	u->connect_timeout_ms = POLICY_DEF_CONNECT_MS;
+	u->keepalive = POLICY_DEF_KEEPALIVE;
+	u->keepalive_timeout_ms = POLICY_DEF_KEEPALIVE_MS;
 	memset(us, 0, sizeof(*us));
 	us->cur = u;
 	return 0;
@@ -160,7 +167,7 @@ policy_upstream_key(struct upstream_state *us, const struct tok *t,
 {
 	struct upstream_conf *u = us->cur;
 	const struct tok *v = &t[1];
-	uint64_t ms;
+	uint64_t ms, n;
 	size_t k;
 
 	for (k = 0; k < POLICY_UPSTREAM_NKEYS; k++)
@@ -222,6 +229,23 @@ policy_upstream_key(struct upstream_state *us, const struct tok *t,
 			    "m or h), not '%.*s%s'", TOKSHOW(v));
 		u->connect_timeout_ms = (uint32_t)ms;
 		break;
+	case UK_KEEPALIVE:
+		if (policy_tonum(v->p, v->len, 0, POLICY_MAX_KEEPALIVE,
+		    &n) != 0)
+			return uerr(d, no, v->col, "'keepalive' must be a "
+			    "number from 0 to %d (idle connections kept per "
+			    "worker), not '%.*s%s'", POLICY_MAX_KEEPALIVE,
+			    TOKSHOW(v));
+		u->keepalive = (uint32_t)n;
+		break;
+	case UK_KEEPALIVE_TO:
+		if (policy_tounit(v, policy_dur_units, 1, KEEPALIVE_MAX_MS,
+		    &ms) != 0)
+			return uerr(d, no, v->col, "'keepalive_timeout' must "
+			    "be a duration from 1ms to 1h (a number and ms, s, "
+			    "m or h), not '%.*s%s'", TOKSHOW(v));
+		u->keepalive_timeout_ms = (uint32_t)ms;
+		break;
 	}
 	if (us->seen[k].line == 0) {
 		us->seen[k].line = no;
@@ -256,7 +280,7 @@ policy_upstream_link(struct policy *p, struct gw_diag *d)
 
 	for (i = 0; i < p->nlisteners; i++) {
 		l = &p->listeners[i];
-		if (l->service != SVC_FORWARD)
+		if (l->service != SVC_FORWARD && l->service != SVC_PROXY)
 			continue;
 		for (j = 0; j < p->nupstreams; j++)
 			if (strcmp(l->upstream, p->upstreams[j].name) == 0)
@@ -267,11 +291,14 @@ policy_upstream_link(struct policy *p, struct gw_diag *d)
 			    "listener '%s'", l->upstream, l->name);
 		l->upstream_idx = (uint32_t)j;
 		l->upstream_timeout_ms = p->upstreams[j].connect_timeout_ms;
+		l->keepalive = p->upstreams[j].keepalive;
+		l->keepalive_timeout_ms = p->upstreams[j].keepalive_timeout_ms;
 	}
 	for (j = 0; j < p->nupstreams; j++) {
 		used = 0;
 		for (i = 0; i < p->nlisteners && !used; i++)
-			used = p->listeners[i].service == SVC_FORWARD &&
+			used = (p->listeners[i].service == SVC_FORWARD ||
+			    p->listeners[i].service == SVC_PROXY) &&
 			    p->listeners[i].upstream_idx == j;
 		if (!used)
 			return uerr(d, p->upstreams[j].pos.line,
@@ -300,8 +327,11 @@ policy_upstream_print(FILE *fp, const struct upstream_conf *u)
 		fprintf(fp, "\t# user: the policy's user\n");
 	for (i = 0; i < u->ngroups && i < POLICY_MAX_UPGROUPS; i++)
 		fprintf(fp, "\tgroup %s\n", u->groups[i]);
-	fprintf(fp, "\tconnect_timeout %s\n}\n", policy_fmtunit(s, sizeof(s),
+	fprintf(fp, "\tconnect_timeout %s\n", policy_fmtunit(s, sizeof(s),
 	    u->connect_timeout_ms, policy_dur_units));
+	fprintf(fp, "\tkeepalive %lu\n\tkeepalive_timeout %s\n}\n",
+	    (unsigned long)u->keepalive, policy_fmtunit(s, sizeof(s),
+	    u->keepalive_timeout_ms, policy_dur_units));
 }
 
 void

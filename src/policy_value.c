@@ -185,27 +185,52 @@ editdist(const char *a, size_t n, const char *b, size_t m)
 	return d[n][m];
 }
 
+/* Is name nearer to t than *bestd (and near enough)? Then take it. */
+static void
+nearer(const struct tok *t, const char *name, const char **best,
+    unsigned int *bestd)
+{
+	unsigned int d, near;
+	size_t n;
+
+	if ((n = strlen(name)) > SUGGEST_MAX)
+		return;
+	near = n <= 4 ? 1 : 2;
+	d = editdist(t->p, t->len, name, n);
+	if (d <= near && d < *bestd) {
+		*best = name;
+		*bestd = d;
+	}
+}
+
 /* Ties go to the first in the key table. */
 const char *
 policy_suggest(const struct tok *t)
 {
-	const char *best = NULL, *name;
-	unsigned int d, bestd = ~0u, near;
-	size_t i, n;
+	const char *best = NULL;
+	unsigned int bestd = ~0u;
+	size_t i;
 
 	if (t->len > SUGGEST_MAX)
 		return NULL;
-	for (i = 0; i <= NKEYS; i++) {
-		name = i < NKEYS ? policy_keys[i].name : "listener";
-		if ((n = strlen(name)) > SUGGEST_MAX)
-			continue;
-		near = n <= 4 ? 1 : 2;
-		d = editdist(t->p, t->len, name, n);
-		if (d <= near && d < bestd) {
-			best = name;
-			bestd = d;
-		}
-	}
+	for (i = 0; i <= NKEYS; i++)
+		nearer(t, i < NKEYS ? policy_keys[i].name : "listener", &best,
+		    &bestd);
+	return best;
+}
+
+const char *
+policy_suggest_word(const struct tok *t, const char *const *words,
+    size_t nwords)
+{
+	const char *best = NULL;
+	unsigned int bestd = ~0u;
+	size_t i;
+
+	if (t->len > SUGGEST_MAX)
+		return NULL;
+	for (i = 0; i < nwords; i++)
+		nearer(t, words[i], &best, &bestd);
 	return best;
 }
 

@@ -9,11 +9,19 @@
 # default.policy too: its @RUNDIR@ and @GROUP@ are expanded as for the
 # embedded one.
 made_groups=
-trap 'for g in $made_groups; do groupdel "$g" 2>/dev/null; done; userdel udsgw-gid0 2>/dev/null; cleanup' EXIT
-for g in uds-gateway-clients uds-clients staff www-data; do
+made_users=
+trap 'for u in $made_users; do userdel "$u" 2>/dev/null; done; for g in $made_groups; do groupdel "$g" 2>/dev/null; done; userdel udsgw-gid0 2>/dev/null; cleanup' EXIT
+for g in uds-gateway-clients uds-clients staff www-data docker docker-api \
+    docker-readers; do
 	getent group "$g" >/dev/null && continue
 	if groupadd --system "$g"; then made_groups="$made_groups $g"
 	else notok "groupadd $g"; fi
+done
+for u in deploy; do
+	getent passwd "$u" >/dev/null && continue
+	if useradd --system --no-create-home --user-group "$u"; then
+		made_users="$made_users $u"; made_groups="$made_groups $u"
+	else notok "useradd $u"; fi
 done
 nshipped=0
 for f in "$TOP"/policy/*.policy "$TOP"/policy/examples/*.policy; do

@@ -16,7 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "http.h"
 #include "policy.h"
+#include "route.h"
 
 #ifndef TEST_DATA_DIR
 #define TEST_DATA_DIR	"tests/unit/data"
@@ -495,8 +497,8 @@ test_full(void **state)
 	assert_int_equal(p->nofile_pos.line, 4);	/* for errors in main.c */
 	assert_int_equal(p->nofile_pos.col, 9);
 	assert_int_equal(p->shutdown_timeout_ms, 1500);
-	assert_int_equal(p->nlisteners, 4);
-	assert_int_equal(p->nupstreams, 2);
+	assert_int_equal(p->nlisteners, 5);
+	assert_int_equal(p->nupstreams, 3);
 	u = &p->upstreams[0];
 	assert_string_equal(u->name, "pg");
 	assert_int_equal(u->kind, UP_UNIX);
@@ -566,6 +568,55 @@ test_full(void **state)
 	/* per-uid default 256 is clamped to max_connections when unset */
 	assert_int_equal(l->lim.max_connections, 10);
 	assert_int_equal(l->lim.max_connections_per_uid, 10);
+	/* The proxy listener and its upstream's keep-alive. */
+	u = &p->upstreams[2];
+	assert_int_equal(u->keepalive, 4);
+	assert_int_equal(u->keepalive_timeout_ms, 5000);
+	assert_int_equal(p->upstreams[0].keepalive, POLICY_DEF_KEEPALIVE);
+	assert_int_equal(p->upstreams[0].keepalive_timeout_ms,
+	    POLICY_DEF_KEEPALIVE_MS);
+	l = &p->listeners[4];
+	assert_int_equal(l->service, SVC_PROXY);
+	assert_int_equal(l->upstream_idx, 2);
+	assert_int_equal(l->keepalive, 4);
+	assert_int_equal(l->keepalive_timeout_ms, 5000);
+	assert_int_equal(l->upstream_timeout_ms, 5000);
+	assert_int_equal(l->api_version_prefix, 1);
+	assert_int_equal(l->identity_headers, 0);
+	assert_int_equal(l->audit, AUDIT_ALL);
+	assert_int_equal(l->stream_timeout_ms, 3600000);
+	assert_int_equal(l->nroutes, 6);
+	assert_int_equal(l->routes[0].methods,
+	    ROUTE_METHOD(HTTP_M_GET) | ROUTE_METHOD(HTTP_M_HEAD));
+	assert_string_equal(l->routes[0].pattern, "/_ping");
+	assert_int_equal(l->routes[0].has_query, 0);
+	assert_int_equal(l->routes[0].who.allow, 1);
+	assert_int_equal(l->routes[0].who.kind, RULE_ANY);
+	assert_int_equal(l->routes[0].line, 83);
+	assert_int_equal(l->routes[0].pos.line, 83);
+	assert_int_equal(l->routes[0].pos.col, 17);
+	assert_int_equal(l->routes[1].who.kind, RULE_GROUP);
+	assert_string_equal(l->routes[1].who.name, "nogroup");
+	assert_int_equal(l->routes[1].who.by_name, 1);
+	assert_int_equal(l->routes[2].methods, ROUTE_METHOD(HTTP_M_POST));
+	assert_string_equal(l->routes[2].pattern, "/containers/*/kill");
+	assert_int_equal(l->routes[2].has_query, 1);
+	assert_string_equal(l->routes[2].query, "signal=SIGHUP");
+	assert_int_equal(l->routes[2].who.kind, RULE_UID);
+	assert_int_equal(l->routes[2].who.id, 1000);
+	assert_int_equal(l->routes[3].has_query, 1);
+	assert_string_equal(l->routes[3].query, "");
+	assert_int_equal(l->routes[3].who.by_name, 1);
+	assert_int_equal(l->routes[4].who.allow, 0);
+	assert_int_equal(l->routes[5].methods, ROUTE_ANY_METHOD);
+	assert_string_equal(l->routes[5].pattern, "/**");
+	assert_int_equal(l->routes[5].who.allow, 0);
+	/* Defaults of a listener that is not a proxy. */
+	l = &p->listeners[0];
+	assert_int_equal(l->api_version_prefix, 0);
+	assert_int_equal(l->identity_headers, 1);
+	assert_int_equal(l->audit, AUDIT_DENIED);
+	assert_int_equal(l->stream_timeout_ms, POLICY_DEF_STREAM_MS);
 	roundtrip(p, "good-full");
 	free(p);
 }
@@ -765,6 +816,7 @@ test_shipped(void **state)
 		TEST_POLICY_DIR "/examples/echo-only.policy",
 		TEST_POLICY_DIR "/examples/http-behind-nginx.policy",
 		TEST_POLICY_DIR "/examples/abstract.policy",
+		TEST_POLICY_DIR "/examples/docker.policy",
 	};
 	struct policy *p = calloc(1, sizeof(*p));
 	struct gw_diag d;
@@ -1181,6 +1233,55 @@ test_resolve_all(void **state)
 	free(dl);
 }
 
+/* A route after a catch-all is a warning, not an error. */
+static void
+test_route_warnings(void **state)
+{
+	struct policy *p = calloc(1, sizeof(*p));
+	struct policy_diags *dl = calloc(1, sizeof(*dl));
+	static const char head[] = "upstream d {\n unix /run/d.sock\n}\n"
+	    "listener p {\n path /run/p.sock\n service proxy\n upstream d\n"
+	    " allow any\n";
+	char text[1024];
+
+	(void)state;
+	assert_non_null(p);
+	assert_non_null(dl);
+	/* Not catch-alls: a query, a method list, a pattern, a who. */
+	snprintf(text, sizeof(text), "%s route * /**? deny any\n"
+	    " route GET /** deny any\n route * /a/** deny any\n"
+	    " route * /** deny uid 0\n route GET /x allow any\n}\n", head);
+	assert_int_equal(parse_str(text, p, &dl->d[0]), 0);
+	policy_warnings(p, dl);
+	assert_int_equal(dl->n, 0);
+	snprintf(text, sizeof(text), "%s route GET /a allow any\n"
+	    " route * /** allow any\n route GET /b allow any\n"
+	    " route * /** deny any\n}\n", head);
+	assert_int_equal(parse_str(text, p, &dl->d[0]), 0);
+	policy_warnings(p, dl);
+	assert_int_equal(dl->n, 2);
+	assert_int_equal(dl->d[0].line, 11);
+	assert_int_equal(dl->d[0].col, 12);
+	assert_string_equal(dl->d[0].msg, "route can never match: the "
+	    "catch-all route at line 10 of listener 'p' decides every "
+	    "request first");
+	assert_int_equal(dl->d[1].line, 12);
+	/* Resolved like allow/deny rules. */
+	snprintf(text, sizeof(text), "%s route GET /a allow user root\n"
+	    " route GET /b allow group root\n route GET /c deny user "
+	    "ghost_r\n}\n", head);
+	assert_int_equal(parse_str(text, p, &dl->d[0]), 0);
+	assert_int_equal(policy_resolve_all(p, dl), GW_ERR_INVALID);
+	assert_int_equal(dl->n, 1);
+	assert_string_equal(dl->d[0].msg, "unknown user 'ghost_r'");
+	assert_int_equal(dl->d[0].line, 11);
+	assert_int_equal(dl->d[0].col, 25);
+	assert_int_equal(p->listeners[0].routes[1].who.id, 0);
+	assert_int_equal(p->listeners[0].routes[1].who.kind, RULE_GROUP);
+	free(p);
+	free(dl);
+}
+
 int
 main(void)
 {
@@ -1205,6 +1306,7 @@ main(void)
 		cmocka_unit_test(test_listener_workers),
 		cmocka_unit_test(test_resolve_errors),
 		cmocka_unit_test(test_resolve_all),
+		cmocka_unit_test(test_route_warnings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
