@@ -115,6 +115,7 @@ static struct loop	*ploop;
 static struct px	*inflight;
 static struct pooled	*pool;
 static size_t		 npooled;
+static size_t		 nconnecting;	/* requests waiting for the connector */
 static struct ratelimit	 audit_rl;
 static uint8_t		 scratch[PROXY_WINDOW];
 
@@ -424,8 +425,11 @@ refresh(struct px *px)
 static void
 upstream_release(struct px *px, int reuse)
 {
-	if (px->state == PX_CONNECT)
+	if (px->state == PX_CONNECT) {
 		upchan_cancel(&px->rq);
+		nconnecting--;
+		px->state = PX_EXCHANGE;
+	}
 	if (px->uev.fd != -1) {
 		(void)loop_del(ploop, &px->uev);
 		if (reuse)
@@ -488,12 +492,16 @@ connected(struct upreq *rq, int err, int fd)
 	struct conn *c = px->c;
 
 	px->state = PX_EXCHANGE;
+	nconnecting--;
 	if (err != 0) {
 		log_warnx("%s: pid %ld uid %lu: upstream connect failed: %s",
 		    c->c_l->wl_conf->name, (long)c->c_pid,
 		    (unsigned long)c->c_uid, strerror(err));
 		metrics_fwd_fail(c->c_l->wl_idx);
-		(void)fail(px, err == ETIMEDOUT ? 504 : 502);
+		/* The connector's own limits are local: try again later. */
+		(void)fail(px, err == ETIMEDOUT ? 504 : err == EAGAIN ||
+		    err == ENOMEM || err == EMFILE || err == ENFILE ? 503 :
+		    502);
 		(void)conn_kick(c);
 		return;
 	}
@@ -532,6 +540,11 @@ upstream_get(struct px *px)
 		return px_pump(px);
 	}
 	px->reused = 0;
+	if (nconnecting >= PROXY_CONNECTING_MAX) {
+		log_warnx("%s: %zu requests already wait for an upstream "
+		    "connection", lc->name, nconnecting);
+		return fail(px, 503);
+	}
 	px->state = PX_CONNECT;
 	px->rq.upstream = lc->upstream_idx;
 	px->rq.done = connected;
@@ -540,6 +553,7 @@ upstream_get(struct px *px)
 		log_warn("%s: cannot reach the connector", lc->name);
 		return fail(px, 502);
 	}
+	nconnecting++;
 	px->deadline = ploop->now_ms + lc->upstream_timeout_ms +
 	    FORWARD_CONNECTOR_GRACE_MS;
 	return 0;

@@ -16,6 +16,8 @@ extern const struct service proxy_service;
 #define PROXY_HEAD_MAX		(32 * 1024)	/* a head built or read */
 #define PROXY_WINDOW		(64 * 1024)	/* body bytes held per way */
 #define PROXY_AUDIT_BURST	200		/* records per uid per 10 s */
+/* Requests of one worker waiting for the connector; more: 503. */
+#define PROXY_CONNECTING_MAX	1024
 
 /* proxy_setup: the worker's loop; once, before the sandbox. */
 void	 proxy_setup(struct loop *);
