@@ -145,6 +145,11 @@ test_norm_too_long(void **state)
 	assert_int_equal(norm("/%3a%3a%3a", out, sizeof(out), &pl),
 	    ROUTE_ERR_TOO_LONG);
 	assert_int_equal(norm("/", out, 1, &pl), ROUTE_ERR_TOO_LONG);
+	/* The input's length and a NUL always suffice (proxy.c relies on it). */
+	assert_int_equal(norm("/%3a%3", out, 7, &pl), ROUTE_ERR_PCT);
+	assert_int_equal(norm("/a%3a?", out, 7, &pl), 6);
+	assert_int_equal(norm("/%3a%4", out, 7, &pl), ROUTE_ERR_PCT);
+	assert_int_equal(norm("/%3a/b", out, 7, &pl), 6);
 }
 
 static void
