@@ -190,8 +190,10 @@ conn_mem_run(struct conn *c, size_t max_events)
 		conn_sweep(conn_mem.now);
 		if (!conn_mem.closed)
 			conn_close(c);
+		conn_reap();
 		if (i == max_events)
 			return 1;
 	}
+	conn_reap();
 	return 0;
 }

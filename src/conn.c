@@ -18,6 +18,7 @@
 #include "token.h"
 
 static struct conn	*conn_head;
+static struct conn	*conn_dead;	/* closed, freed by conn_reap */
 static size_t		 conn_n;
 static uint64_t		 conn_closed;	/* closes so far, for conn_kick */
 
@@ -92,7 +93,22 @@ conn_close(struct conn *c)
 	if ((c->c_flags & CONN_REFUSED) == 0)
 		metrics_conn_release(wl->wl_idx);
 	free(c->c_label);
-	free(c);
+	c->c_label = NULL;
+	c->c_flags |= CONN_DEAD;
+	c->c_prev = NULL;
+	c->c_next = conn_dead;
+	conn_dead = c;
+}
+
+void
+conn_reap(void)
+{
+	struct conn *c;
+
+	while ((c = conn_dead) != NULL) {
+		conn_dead = c->c_next;
+		free(c);
+	}
 }
 
 void
@@ -185,7 +201,11 @@ conn_detach(struct conn *c, int *uid_held)
 	wl->wl_nconns--;
 	*uid_held = (c->c_flags & CONN_UID_HELD) != 0;
 	free(c->c_label);
-	free(c);
+	c->c_label = NULL;
+	c->c_flags |= CONN_DEAD;
+	c->c_prev = NULL;
+	c->c_next = conn_dead;
+	conn_dead = c;
 	return fd;
 }
 
@@ -370,6 +390,8 @@ conn_update(struct conn *c)
 void
 conn_event(struct conn *c, uint32_t events)
 {
+	if (c->c_flags & CONN_DEAD)
+		return;		/* closed earlier in this round */
 	if (c->c_flags & CONN_LINGERING) {
 		if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 			conn_discard(c);

@@ -81,6 +81,7 @@ struct wlistener {
 #define CONN_REFUSE_HELD 0x400	/* holds one of CONN_REFUSE_LINGER */
 #define CONN_BUSY	0x800	/* an answer is being made: the peer's
 				   EOF does not close the connection */
+#define CONN_DEAD	0x1000	/* closed; freed by conn_reap() */
 
 struct conn {
 	struct loop_ev		 c_ev;
@@ -196,7 +197,14 @@ int	 conn_token_check(struct conn *, const uint8_t *tok, size_t len,
  */
 struct conn *conn_new(struct wlistener *, int fd, const struct peer *,
 	    size_t in_max, size_t out_max);
+/*
+ * conn_close: close now. The memory is freed by conn_reap(), called
+ * after each round of events: a connection closed by another's event
+ * (the proxy's upstream) may still have an event in the same round,
+ * which finds it dead and is ignored.
+ */
 void	 conn_close(struct conn *);
+void	 conn_reap(void);
 /*
  * conn_start: run the service's open or deny callback and flush. A
  * refused peer gives its max_connections slot back at once: refusals

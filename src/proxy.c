@@ -50,11 +50,16 @@ enum rs_state {
 	RS_DONE,
 };
 
-/* An idle upstream connection kept for the next request. */
-struct pooled {
+/*
+ * An upstream connection. It stays registered with the loop for its
+ * whole life, in the pool or serving a request: going from one to the
+ * other costs no system call when the events wanted are the same.
+ */
+struct upconn {
 	struct loop_ev	 ev;
-	struct pooled	*prev, *next;
-	uint64_t	 expires;
+	struct px	*owner;		/* NULL: idle in the pool */
+	struct upconn	*prev, *next;	/* the pool */
+	uint64_t	 expires;	/* idle until */
 };
 
 struct px {
@@ -63,7 +68,7 @@ struct px {
 	int		 state;
 	int		 inflight;	/* on the list */
 	struct upreq	 rq;
-	struct loop_ev	 uev;		/* the upstream; fd -1: none */
+	struct upconn	*up;		/* the upstream; NULL: none */
 	uint64_t	 deadline;	/* monotonic ms, while in flight */
 	gid_t		*groups;	/* the peer's, asked once */
 	size_t		 ngroups;
@@ -113,7 +118,8 @@ struct px {
 
 static struct loop	*ploop;
 static struct px	*inflight;
-static struct pooled	*pool;
+static struct upconn	*pool;
+static struct upconn	*up_dead;	/* closed, freed by proxy_reap */
 static size_t		 npooled;
 static size_t		 nconnecting;	/* requests waiting for the connector */
 static struct ratelimit	 audit_rl;
@@ -149,7 +155,7 @@ buf_give(void **cache, size_t *n, void *p)
 		free(p);
 }
 
-static void	upstream_event(struct loop_ev *, uint32_t);
+static void	upstream_event(struct px *, uint32_t);
 static int	px_request(struct conn *, struct px *);
 static int	upstream_get(struct px *);
 static int	px_pump(struct px *);
@@ -172,78 +178,134 @@ proxy_buffers(const struct listener_conf *lc, size_t *in_max,
 /* ------------------------------------------------------------------ */
 /* The pool of idle upstream connections. */
 
+static void	up_dead_event(struct loop_ev *, uint32_t);
+
+/*
+ * Forget u: freed after this round of events, which may still hold one
+ * for it (it is then ignored). With closefd 0 the fd is someone else's.
+ */
 static void
-pooled_free(struct pooled *p)
+up_drop(struct upconn *u, int closefd)
 {
-	if (p->prev != NULL)
-		p->prev->next = p->next;
-	else
-		pool = p->next;
-	if (p->next != NULL)
-		p->next->prev = p->prev;
-	npooled--;
-	(void)loop_del(ploop, &p->ev);
-	(void)close(p->ev.fd);
-	free(p);
+	(void)loop_del(ploop, &u->ev);
+	if (closefd)
+		(void)close(u->ev.fd);
+	u->ev.fd = -1;
+	u->ev.cb = up_dead_event;
+	u->owner = NULL;
+	u->next = up_dead;
+	up_dead = u;
 }
 
-/* An idle upstream spoke or hung up: it cannot serve another request. */
 static void
-pooled_event(struct loop_ev *ev, uint32_t events)
+up_close(struct upconn *u)
 {
+	up_drop(u, 1);
+}
+
+static void
+up_dead_event(struct loop_ev *ev, uint32_t events)
+{
+	(void)ev;
 	(void)events;
-	pooled_free((struct pooled *)((char *)ev - offsetof(struct pooled,
-	    ev)));
+}
+
+void
+proxy_reap(void)
+{
+	struct upconn *u;
+
+	while ((u = up_dead) != NULL) {
+		up_dead = u->next;
+		free(u);
+	}
 }
 
 static void
-pool_put(const struct listener_conf *lc, int fd)
+pool_unlink(struct upconn *u)
 {
-	struct pooled *p;
+	if (u->prev != NULL)
+		u->prev->next = u->next;
+	else
+		pool = u->next;
+	if (u->next != NULL)
+		u->next->prev = u->prev;
+	u->prev = u->next = NULL;
+	npooled--;
+}
 
-	if (npooled >= lc->keepalive || (p = calloc(1, sizeof(*p))) == NULL) {
-		(void)close(fd);
+static void
+upconn_event(struct loop_ev *ev, uint32_t events)
+{
+	struct upconn *u = (struct upconn *)ev;
+
+	if (u->owner != NULL) {
+		upstream_event(u->owner, events);
 		return;
 	}
-	p->ev.fd = fd;
-	p->ev.cb = pooled_event;
-	if (loop_add(ploop, &p->ev, LOOP_IN, 0) == -1) {
+	/* Idle, it spoke or hung up: it cannot serve another request. */
+	pool_unlink(u);
+	up_close(u);
+}
+
+/* A connection from the connector, registered; NULL (fd closed) if not. */
+static struct upconn *
+up_new(int fd)
+{
+	struct upconn *u;
+
+	if ((u = calloc(1, sizeof(*u))) == NULL) {
 		(void)close(fd);
-		free(p);
+		return NULL;
+	}
+	u->ev.fd = fd;
+	u->ev.cb = upconn_event;
+	if (loop_add(ploop, &u->ev, LOOP_IN | LOOP_OUT, 0) == -1) {
+		(void)close(fd);
+		free(u);
+		return NULL;
+	}
+	return u;
+}
+
+static void
+pool_put(const struct listener_conf *lc, struct upconn *u)
+{
+	u->owner = NULL;
+	if (npooled >= lc->keepalive || loop_set(ploop, &u->ev, LOOP_IN) ==
+	    -1) {
+		up_close(u);
 		return;
 	}
-	p->expires = ploop->now_ms + lc->keepalive_timeout_ms;
-	p->next = pool;
+	u->expires = ploop->now_ms + lc->keepalive_timeout_ms;
+	u->prev = NULL;
+	u->next = pool;
 	if (pool != NULL)
-		pool->prev = p;
-	pool = p;
+		pool->prev = u;
+	pool = u;
 	npooled++;
 }
 
-/* The most recently used idle upstream that is still quiet, or -1. */
-static int
-pool_get(void)
+/*
+ * The most recently used idle upstream, or NULL. One that spoke or hung
+ * up is normally gone already (upconn_event); for a request that may
+ * not be sent twice it is also asked (MSG_PEEK), since its event may
+ * still wait in this round's batch.
+ */
+static struct upconn *
+pool_get(int check)
 {
-	struct pooled *p;
+	struct upconn *u;
 	uint8_t b;
-	ssize_t n;
-	int fd;
 
-	while ((p = pool) != NULL) {
-		n = recv(p->ev.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-		if (n == -1 && errno == EAGAIN) {
-			(void)loop_del(ploop, &p->ev);
-			fd = p->ev.fd;
-			pool = p->next;
-			if (pool != NULL)
-				pool->prev = NULL;
-			npooled--;
-			free(p);
-			return fd;
-		}
-		pooled_free(p);	/* closed, or said something unasked */
+	while ((u = pool) != NULL) {
+		pool_unlink(u);
+		if (!check || (recv(u->ev.fd, &b, 1, MSG_PEEK |
+		    MSG_DONTWAIT) == -1 && errno == EAGAIN))
+			return u;
+		up_close(u);
 	}
-	return -1;
+	return NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -430,13 +492,12 @@ upstream_release(struct px *px, int reuse)
 		nconnecting--;
 		px->state = PX_EXCHANGE;
 	}
-	if (px->uev.fd != -1) {
-		(void)loop_del(ploop, &px->uev);
+	if (px->up != NULL) {
 		if (reuse)
-			pool_put(px->c->c_l->wl_conf, px->uev.fd);
+			pool_put(px->c->c_l->wl_conf, px->up);
 		else
-			(void)close(px->uev.fd);
-		px->uev.fd = -1;
+			up_close(px->up);
+		px->up = NULL;
 	}
 }
 
@@ -505,15 +566,12 @@ connected(struct upreq *rq, int err, int fd)
 		(void)conn_kick(c);
 		return;
 	}
-	px->uev.fd = fd;
-	px->uev.cb = upstream_event;
-	if (loop_add(ploop, &px->uev, LOOP_IN | LOOP_OUT, 0) == -1) {
-		px->uev.fd = -1;
-		(void)close(fd);
+	if ((px->up = up_new(fd)) == NULL) {
 		(void)fail(px, 502);
 		(void)conn_kick(c);
 		return;
 	}
+	px->up->owner = px;
 	refresh(px);
 	if (px_pump(px) == 0)
 		(void)conn_kick(c);
@@ -524,18 +582,11 @@ static int
 upstream_get(struct px *px)
 {
 	const struct listener_conf *lc = px->c->c_l->wl_conf;
-	int fd;
 
-	if (!px->retried && (fd = pool_get()) != -1) {
+	if (!px->retried && (px->up = pool_get(!px->retryable)) != NULL) {
 		px->reused = 1;
 		px->state = PX_EXCHANGE;
-		px->uev.fd = fd;
-		px->uev.cb = upstream_event;
-		if (loop_add(ploop, &px->uev, LOOP_IN | LOOP_OUT, 0) == -1) {
-			px->uev.fd = -1;
-			(void)close(fd);
-			return fail(px, 502);
-		}
+		px->up->owner = px;
 		refresh(px);
 		return px_pump(px);
 	}
@@ -637,7 +688,7 @@ flush_up(struct px *px)
 	ssize_t n;
 
 	while (px->uout_off < px->uout_len) {
-		n = send(px->uev.fd, px->uout + px->uout_off, px->uout_len -
+		n = send(px->up->ev.fd, px->uout + px->uout_off, px->uout_len -
 		    px->uout_off, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -729,9 +780,9 @@ tunnel(struct px *px, size_t head_len, const struct http_response *rsp,
 	peer.pid = c->c_pid;
 	peer.uid = c->c_uid;
 	peer.gid = c->c_gid;
-	ufd = px->uev.fd;
-	(void)loop_del(ploop, &px->uev);
-	px->uev.fd = -1;
+	ufd = px->up->ev.fd;
+	up_drop(px->up, 0);
+	px->up = NULL;
 	request_end(px, 0);
 	free(px->groups);
 	free(px);
@@ -946,16 +997,14 @@ interest(struct px *px)
 {
 	uint32_t mask = 0;
 
-	if (px->uev.fd == -1)
+	if (px->up == NULL)
 		return 0;
 	if (px->uout_off < px->uout_len && !px->wfail)
 		mask |= LOOP_OUT;
 	if (px->rs != RS_DONE && px->uin_len < PROXY_WINDOW &&
 	    (px->rs == RS_HEAD || buf_len(&px->c->c_out) < CONN_OUT_HIGH))
 		mask |= LOOP_IN;
-	if (mask == px->uev.mask)
-		return 0;
-	return loop_set(ploop, &px->uev, mask);
+	return loop_set(ploop, &px->up->ev, mask);
 }
 
 /*
@@ -1051,7 +1100,7 @@ upstream_read(struct px *px)
 		}
 		n = 0;
 		if (!px->up_eof && px->uin_len < PROXY_WINDOW) {
-			n = recv(px->uev.fd, px->uin + px->uin_len,
+			n = recv(px->up->ev.fd, px->uin + px->uin_len,
 			    PROXY_WINDOW - px->uin_len, MSG_DONTWAIT);
 			if (n == -1 && errno == EINTR)
 				continue;
@@ -1092,15 +1141,14 @@ upstream_read(struct px *px)
 }
 
 static void
-upstream_event(struct loop_ev *ev, uint32_t events)
+upstream_event(struct px *px, uint32_t events)
 {
-	struct px *px = (struct px *)((char *)ev - offsetof(struct px, uev));
 	struct conn *c = px->c;
 	int r = 0;
 
 	if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
 		r = px_pump(px);
-	if (r == 0 && px->state == PX_EXCHANGE && px->uev.fd != -1 &&
+	if (r == 0 && px->state == PX_EXCHANGE && px->up != NULL &&
 	    (events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
 		r = upstream_read(px);
 	if (r == 1)
@@ -1328,7 +1376,6 @@ proxy_input(struct conn *c)
 		if ((px = calloc(1, sizeof(*px))) == NULL)
 			return -1;
 		px->c = c;
-		px->uev.fd = -1;
 		px->which = -1;
 		c->c_svc = px;
 	}
@@ -1397,7 +1444,7 @@ proxy_sweep(uint64_t now)
 {
 	struct ratelimit_summary sum;
 	struct px *px, *next;
-	struct pooled *p, *pnext;
+	struct upconn *u, *unext;
 	struct conn *c;
 
 	if (ploop == NULL)
@@ -1418,10 +1465,12 @@ proxy_sweep(uint64_t now)
 		/* May close c; next is another connection's. */
 		(void)conn_kick(c);
 	}
-	for (p = pool; p != NULL; p = pnext) {
-		pnext = p->next;
-		if (now >= p->expires)
-			pooled_free(p);
+	for (u = pool; u != NULL; u = unext) {
+		unext = u->next;
+		if (now >= u->expires) {
+			pool_unlink(u);
+			up_close(u);
+		}
 	}
 	while (ratelimit_summary(&audit_rl, now, &sum))
 		log_info("audit: %llu records of %s %lu suppressed in %llu ms",

@@ -21,6 +21,8 @@ extern const struct service proxy_service;
 
 /* proxy_setup: the worker's loop; once, before the sandbox. */
 void	 proxy_setup(struct loop *);
+/* proxy_reap: free what closed during the last round of events. */
+void	 proxy_reap(void);
 /* proxy_sweep: timeouts of requests in flight and of pooled upstreams. */
 void	 proxy_sweep(uint64_t now);
 /* proxy_buffers: the connection buffers of a proxy listener. */

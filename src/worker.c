@@ -566,6 +566,8 @@ worker_main(int idx, int flags)
 		    (int)(drain_deadline - wloop.now_ms) : TICK_MS) == -1)
 			fatal("epoll_wait");
 		forward_reap();
+		conn_reap();
+		proxy_reap();
 		tick();
 	}
 }
