@@ -54,6 +54,7 @@ struct wlistener {
 	struct loop_ev		 wl_ev;
 	int			 wl_idx;	/* metrics slot */
 	const struct listener_conf *wl_conf;
+	const struct route	*wl_routes;	/* proxy: wl_conf's routes */
 	const struct service	*wl_svc;
 	const char		*wl_file;	/* policy file name, for logs */
 	/* What /metrics shows: counters wl_mset[i]->, named wl_mnames[i]. */

@@ -34,8 +34,9 @@ const char	*gw_strerror(int);
 #define POLICY_MAX_UPSTREAMS	16
 #define POLICY_MAX_UPGROUPS	16	/* supplementary groups of one */
 #define POLICY_MAX_ROUTES	64	/* route lines of one listener */
-#define POLICY_ROUTE_MAX	192	/* a route's path pattern incl. NUL */
-#define POLICY_ROUTE_QUERY_MAX	128	/* its query constraint incl. NUL */
+#define POLICY_MAX_ROUTES_ALL	256	/* of all listeners together */
+#define POLICY_ROUTE_MAX	160	/* a route's path pattern incl. NUL */
+#define POLICY_ROUTE_QUERY_MAX	96	/* its query constraint incl. NUL */
 
 enum gw_service {
 	SVC_NONE = 0,
@@ -151,9 +152,13 @@ struct listener_conf {
 	uint32_t	 upstream_timeout_ms;	/* its connect_timeout (the
 						   worker has no upstreams) */
 	int		 proxy_protocol;	/* enum proxy_protocol */
-	/* service proxy (and the upstream's keepalive, copied here). */
-	struct route	 routes[POLICY_MAX_ROUTES];
-	size_t		 nroutes;
+	/*
+	 * service proxy (and the upstream's keepalive, copied here). Its
+	 * routes are policy.routes[route0 .. route0 + nroutes), one table
+	 * for all listeners, which keeps the policy blob small.
+	 */
+	uint32_t	 route0;
+	uint32_t	 nroutes;
 	int		 api_version_prefix;	/* 1: ignore a leading /vN.N */
 	int		 identity_headers;	/* 1 (default): X-Peer-* */
 	int		 audit;			/* enum audit_level */
@@ -219,10 +224,20 @@ struct policy {
 	 */
 	char		 peer_names[POLICY_MAX_LISTENERS][POLICY_NAME_MAX];
 	size_t		 npeers;
+	/* Every proxy listener's routes (a worker's policy: its own). */
+	struct route	 routes[POLICY_MAX_ROUTES_ALL];
+	size_t		 nroutes;
 	char		 file[256];		/* policy file name, for logs */
 };
 
 #define POLICY_MAGIC		0x55445347	/* "UDSG" */
+
+/* The routes of listener l of policy p. */
+static inline const struct route *
+policy_routes(const struct policy *p, const struct listener_conf *l)
+{
+	return &p->routes[l->route0];
+}
 
 /* A diagnostic from a parser: where and what. */
 struct gw_diag {

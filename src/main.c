@@ -752,15 +752,15 @@ cmd_explain(int argc, char *argv[])
 		printf("match: %.*s (version prefix %.*s ignored)\n",
 		    pathlen > skip ? (int)(pathlen - skip) : 1,
 		    pathlen > skip ? norm + skip : "/", (int)skip, norm);
-	r = route_decide(l->routes, l->nroutes, l->api_version_prefix,
+	r = route_decide(policy_routes(&p, l), l->nroutes, l->api_version_prefix,
 	    req.method_id, norm, pathlen, (size_t)len, &peer, &which);
 	if (which < 0) {
 		printf("route: deny: no route matched: 403\n");
 		return 1;
 	}
-	policy_route_text(&l->routes[which], text, sizeof(text));
+	policy_route_text(&policy_routes(&p, l)[which], text, sizeof(text));
 	printf("route: %s: %s:%u: route %s\n", r == ROUTE_ALLOW ? "allow" :
-	    "deny: 403", name, l->routes[which].line, text);
+	    "deny: 403", name, policy_routes(&p, l)[which].line, text);
 	return r == ROUTE_ALLOW ? 0 : 1;
 }
 

@@ -123,6 +123,12 @@ listener_policy(const struct policy *p, size_t i, struct policy *out)
 	out->nupstreams = 0;
 	memcpy(&out->listeners[0], l, sizeof(*l));
 	out->nlisteners = 1;
+	/* Its own routes only, from the start of the table. */
+	memset(out->routes, 0, sizeof(out->routes));
+	memcpy(out->routes, policy_routes(p, l), l->nroutes *
+	    sizeof(out->routes[0]));
+	out->nroutes = l->nroutes;
+	out->listeners[0].route0 = 0;
 	out->uid = l->wuid;
 	out->gid = l->wgid;
 	if (l->user[0] != '\0')

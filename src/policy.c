@@ -572,10 +572,17 @@ k_route(struct pstate *st, const struct line *ln, const struct keydef *kd)
 	if (l->nroutes >= POLICY_MAX_ROUTES)
 		return err(st, ln->no, ln->t[0].col, "too many routes in "
 		    "listener '%s' (at most %d)", l->name, POLICY_MAX_ROUTES);
+	if (st->pol.nroutes >= POLICY_MAX_ROUTES_ALL)
+		return err(st, ln->no, ln->t[0].col, "too many routes in the "
+		    "policy (at most %d in all listeners)",
+		    POLICY_MAX_ROUTES_ALL);
+	/* A block's routes are contiguous: blocks do not nest. */
+	if (l->nroutes == 0)
+		l->route0 = (uint32_t)st->pol.nroutes;
 	if (ln->ntok < 3)
 		return err(st, ln->no, ln->t[1].col + (unsigned int)ln->t[1].len,
 		    "missing pattern after 'route %.*s%s'", TOKSHOW(&ln->t[1]));
-	ro = &l->routes[l->nroutes];
+	ro = &st->pol.routes[st->pol.nroutes];
 	memset(ro, 0, sizeof(*ro));
 	ro->line = ln->no;
 	ro->pos = tokpos(ln, 2);
@@ -596,6 +603,7 @@ k_route(struct pstate *st, const struct line *ln, const struct keydef *kd)
 	    &ro->who)) != 0)
 		return r;
 	l->nroutes++;
+	st->pol.nroutes++;
 	return 0;
 }
 
@@ -1298,18 +1306,19 @@ void
 policy_warnings(const struct policy *p, struct policy_diags *dl)
 {
 	const struct listener_conf *l;
-	const struct route *c;
+	const struct route *c, *routes;
 	struct gw_diag *d;
 	size_t i, j;
 
 	memset(dl, 0, sizeof(*dl));
 	for (i = 0; i < p->nlisteners && i < POLICY_MAX_LISTENERS; i++) {
 		l = &p->listeners[i];
+		routes = policy_routes(p, l);
 		c = NULL;
 		for (j = 0; j < l->nroutes && j < POLICY_MAX_ROUTES; j++) {
 			if (c == NULL) {
-				if (catch_all(&l->routes[j]))
-					c = &l->routes[j];
+				if (catch_all(&routes[j]))
+					c = &routes[j];
 				continue;
 			}
 			if (dl->n >= POLICY_MAX_DIAGS) {
@@ -1317,8 +1326,8 @@ policy_warnings(const struct policy *p, struct policy_diags *dl)
 				return;
 			}
 			d = &dl->d[dl->n++];
-			d->line = l->routes[j].pos.line;
-			d->col = l->routes[j].pos.col;
+			d->line = routes[j].pos.line;
+			d->col = routes[j].pos.col;
 			(void)snprintf(d->msg, sizeof(d->msg), "route can "
 			    "never match: the catch-all route at line %u of "
 			    "listener '%s' decides every request first",

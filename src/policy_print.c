@@ -120,7 +120,7 @@ print_values(FILE *fp, const char *indent, int scope, const void *base,
 }
 
 static void
-print_listener(FILE *fp, const struct listener_conf *l)
+print_listener(FILE *fp, const struct policy *p, const struct listener_conf *l)
 {
 	char text[POLICY_ROUTE_MAX + POLICY_ROUTE_QUERY_MAX + 160];
 	const struct rule *ru;
@@ -165,7 +165,8 @@ print_listener(FILE *fp, const struct listener_conf *l)
 		    l->audit == AUDIT_NONE ? "none" :
 		    l->audit == AUDIT_ALL ? "all" : "denied");
 		for (i = 0; i < l->nroutes && i < POLICY_MAX_ROUTES; i++) {
-			policy_route_text(&l->routes[i], text, sizeof(text));
+			policy_route_text(&policy_routes(p, l)[i], text,
+			    sizeof(text));
 			fprintf(fp, "\troute %s\n", text);
 		}
 	}
@@ -193,7 +194,7 @@ policy_print(FILE *fp, const struct policy *p)
 	for (i = 0; i < p->nupstreams && i < POLICY_MAX_UPSTREAMS; i++)
 		policy_upstream_print(fp, &p->upstreams[i]);
 	for (i = 0; i < p->nlisteners && i < POLICY_MAX_LISTENERS; i++)
-		print_listener(fp, &p->listeners[i]);
+		print_listener(fp, p, &p->listeners[i]);
 }
 
 void
@@ -215,14 +216,12 @@ policy_forget_positions(struct policy *p)
 			memset(&l->rules[j].pos, 0, sizeof(l->rules[j].pos));
 			l->rules[j].line = 0;
 		}
-		for (j = 0; j < POLICY_MAX_ROUTES; j++) {
-			memset(&l->routes[j].pos, 0,
-			    sizeof(l->routes[j].pos));
-			memset(&l->routes[j].who.pos, 0,
-			    sizeof(l->routes[j].who.pos));
-			l->routes[j].line = 0;
-			l->routes[j].who.line = 0;
-		}
+	}
+	for (j = 0; j < POLICY_MAX_ROUTES_ALL; j++) {
+		memset(&p->routes[j].pos, 0, sizeof(p->routes[j].pos));
+		memset(&p->routes[j].who.pos, 0, sizeof(p->routes[j].who.pos));
+		p->routes[j].line = 0;
+		p->routes[j].who.line = 0;
 	}
 	for (i = 0; i < POLICY_MAX_UPSTREAMS; i++)
 		policy_upstream_forget(&p->upstreams[i]);

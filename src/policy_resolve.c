@@ -242,16 +242,6 @@ resolve_listener(const struct policy *p, struct listener_conf *l,
 		else
 			ru->id = id;
 	}
-	for (i = 0; i < l->nroutes && i < POLICY_MAX_ROUTES; i++) {
-		ru = &l->routes[i].who;
-		if (!ru->by_name)
-			continue;
-		if (resolve(ru->kind == RULE_GROUP ? LOOK_GROUP : LOOK_USER,
-		    ru->name, &ru->pos, diag, &id, NULL) != 0)
-			r = GW_ERR_INVALID;
-		else
-			ru->id = id;
-	}
 	return r;
 }
 
@@ -313,6 +303,19 @@ policy_resolve_all(struct policy *p, struct policy_diags *diag)
 	for (i = 0; i < p->nupstreams && i < POLICY_MAX_UPSTREAMS; i++)
 		if (resolve_upstream(p, &p->upstreams[i], diag) != 0)
 			r = GW_ERR_INVALID;
+	/* The routes' callers, as the rules' (every listener's, in order). */
+	for (i = 0; i < p->nroutes && i < POLICY_MAX_ROUTES_ALL; i++) {
+		struct rule *ru = &p->routes[i].who;
+		uint32_t id;
+
+		if (!ru->by_name)
+			continue;
+		if (resolve(ru->kind == RULE_GROUP ? LOOK_GROUP : LOOK_USER,
+		    ru->name, &ru->pos, diag, &id, NULL) != 0)
+			r = GW_ERR_INVALID;
+		else
+			ru->id = id;
+	}
 	return r;
 }
 

@@ -436,7 +436,7 @@ audit(struct px *px, const char *decision, int status)
 	(void)json_str(path, sizeof(path), px->path != NULL ? px->path : "");
 	if (px->which >= 0) {
 		(void)snprintf(route, sizeof(route), "\"%s:%u\"", wl->wl_file,
-		    lc->routes[px->which].line);
+		    wl->wl_routes[px->which].line);
 	} else
 		(void)snprintf(route, sizeof(route), "null");
 	log_prio(allowed ? LOG_INFO : LOG_WARNING, "{\"type\":\"audit\","
@@ -1288,7 +1288,7 @@ px_request_one(struct conn *c, struct px *px)
 	peer.gid = c->c_gid;
 	peer.groups = px->groups;
 	peer.ngroups = px->ngroups;
-	decision = route_decide(lc->routes, lc->nroutes,
+	decision = route_decide(c->c_l->wl_routes, lc->nroutes,
 	    lc->api_version_prefix, req.method_id, norm, pathlen, (size_t)n,
 	    &peer, &px->which);
 	if (decision != ROUTE_ALLOW)

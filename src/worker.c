@@ -445,6 +445,11 @@ setup_listeners(void)
 			    "for %s", fd, pol.listeners[i].name);
 		wl->wl_idx = (int)i;
 		wl->wl_conf = &pol.listeners[i];
+		if (wl->wl_conf->nroutes > POLICY_MAX_ROUTES ||
+		    wl->wl_conf->route0 > POLICY_MAX_ROUTES_ALL -
+		    wl->wl_conf->nroutes)
+			fatalx("worker: routes out of bounds");
+		wl->wl_routes = policy_routes(&pol, wl->wl_conf);
 		wl->wl_file = pol.file;
 		wl->wl_mset = mset;
 		wl->wl_mnames = mnames;
