@@ -52,6 +52,34 @@ in_connection(const struct http_header *hs, size_t nh, const uint8_t *name,
 	return 0;
 }
 
+/* Non-empty options in all Connection lines (the same oracle's way). */
+static size_t
+conn_count(const struct http_header *hs, size_t nh)
+{
+	const uint8_t *s, *e, *a, *b, *end;
+	size_t i, n = 0;
+
+	for (i = 0; i < nh; i++) {
+		if (hs[i].name_len != 10 ||
+		    strncasecmp((const char *)hs[i].name, "connection", 10))
+			continue;
+		end = hs[i].value + hs[i].value_len;
+		for (s = hs[i].value;; s = e + 1) {
+			if ((e = memchr(s, ',', (size_t)(end - s))) == NULL)
+				e = end;
+			for (a = s; a < e && (*a == ' ' || *a == '\t'); a++)
+				;
+			for (b = e; b > a && (b[-1] == ' ' || b[-1] == '\t');
+			    b--)
+				;
+			n += b > a;
+			if (e == end)
+				break;
+		}
+	}
+	return n;
+}
+
 static int
 is(const struct http_header *h, const char *name)
 {
@@ -104,7 +132,13 @@ request(const uint8_t *p, size_t n, unsigned int flags)
 	h.length = req.content_length;
 	(void)proxy_upgrade_offer(&req, "tcp,websocket", &h.upgrade,
 	    &h.upgrade_len);
-	if ((r = proxy_build_request(out, sizeof(out), &h)) <= 0)
+	r = proxy_build_request(out, sizeof(out), &h);
+	if (conn_count(h0, req.nheaders) > PROXY_CONN_OPTIONS_MAX) {
+		if (r != GW_ERR_INVALID)
+			abort();
+		return;
+	}
+	if (r <= 0)
 		abort();
 	memset(&re, 0, sizeof(re));
 	re.headers = h1;
@@ -166,7 +200,13 @@ response(const uint8_t *p, size_t n, unsigned int flags)
 		h.body = PROXY_BODY_CLOSE;
 		h.close = 1;
 	}
-	if ((r = proxy_build_response(out, sizeof(out), &h)) <= 0)
+	r = proxy_build_response(out, sizeof(out), &h);
+	if (conn_count(h0, rsp.nheaders) > PROXY_CONN_OPTIONS_MAX) {
+		if (r != GW_ERR_INVALID)
+			abort();
+		return;
+	}
+	if (r <= 0)
 		abort();
 	memset(&re, 0, sizeof(re));
 	re.headers = h1;

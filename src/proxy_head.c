@@ -111,23 +111,49 @@ never_copied(const uint8_t *n, size_t nl, int request)
 	    (request && CI_EQ(n, nl, "expect"));
 }
 
-/* Is the field name listed in any Connection line (RFC 9110 7.6.1)? */
-static int
-named_in_connection(const struct http_header *hs, size_t nh,
-    const uint8_t *name, size_t nl)
-{
-	const uint8_t *e;
-	size_t i, pos, el;
+/* The options of all Connection lines of a head (RFC 9110 7.6.1). */
+struct connopts {
+	const uint8_t	*e[PROXY_CONN_OPTIONS_MAX];
+	size_t		 l[PROXY_CONN_OPTIONS_MAX];
+	size_t		 n;
+};
 
+/*
+ * Collect them once, so that the cost stays linear in the head: matched
+ * against every field by scanning, a long Connection list made one
+ * 16 KiB request cost milliseconds.
+ */
+static int
+connopts_collect(const struct http_header *hs, size_t nh,
+    struct connopts *co)
+{
+	size_t i, pos, el;
+	const uint8_t *e;
+
+	co->n = 0;
 	for (i = 0; i < nh; i++) {
 		if (!CI_EQ(hs[i].name, hs[i].name_len, "connection"))
 			continue;
 		pos = 0;
 		while (http_list_next(hs[i].value, hs[i].value_len, &pos,
-		    &e, &el))
-			if (ci_same(e, el, name, nl))
-				return 1;
+		    &e, &el)) {
+			if (co->n == PROXY_CONN_OPTIONS_MAX)
+				return GW_ERR_INVALID;
+			co->e[co->n] = e;
+			co->l[co->n++] = el;
+		}
 	}
+	return 0;
+}
+
+static int
+connopts_names(const struct connopts *co, const uint8_t *name, size_t nl)
+{
+	size_t i;
+
+	for (i = 0; i < co->n; i++)
+		if (co->l[i] == nl && ci_same(co->e[i], nl, name, nl))
+			return 1;
 	return 0;
 }
 
@@ -136,26 +162,27 @@ named_in_connection(const struct http_header *hs, size_t nh,
  * names it: without it the upstream request would be invalid, and a
  * client gains nothing by dropping its own Host.
  */
-static void
+static int
 copy_fields(struct out *o, const struct http_header *hs, size_t nh,
     int request)
 {
+	struct connopts co;
 	const struct http_header *h;
 	size_t i;
-	int conn = 0;
+	int r;
 
-	/* Most heads have no Connection line: skip the quadratic search. */
-	for (i = 0; i < nh && !conn; i++)
-		conn = CI_EQ(hs[i].name, hs[i].name_len, "connection");
+	if ((r = connopts_collect(hs, nh, &co)) != 0)
+		return r;
 	for (i = 0; i < nh; i++) {
 		h = &hs[i];
 		if (never_copied(h->name, h->name_len, request))
 			continue;
-		if (conn && !(request && CI_EQ(h->name, h->name_len, "host")) &&
-		    named_in_connection(hs, nh, h->name, h->name_len))
+		if (!(request && CI_EQ(h->name, h->name_len, "host")) &&
+		    connopts_names(&co, h->name, h->name_len))
 			continue;
 		put_field(o, h);
 	}
+	return 0;
 }
 
 static void
@@ -209,6 +236,7 @@ proxy_build_request(uint8_t *out, size_t max, const struct proxy_reqhead *h)
 	const uint8_t *t;
 	size_t tl;
 	struct out o;
+	int r;
 
 	out_init(&o, out, max);
 	if (h->target != NULL) {
@@ -229,7 +257,8 @@ proxy_build_request(uint8_t *out, size_t max, const struct proxy_reqhead *h)
 	/* RFC 9112 3.2: Host first; an HTTP/1.0 request may have none. */
 	if (req->host == NULL)
 		PUTS(&o, "Host: localhost\r\n");
-	copy_fields(&o, req->headers, req->nheaders, 1);
+	if ((r = copy_fields(&o, req->headers, req->nheaders, 1)) != 0)
+		return r;
 	put_framing(&o, h->body, h->length);
 	if (h->upgrade != NULL) {
 		PUTS(&o, "Connection: upgrade\r\nUpgrade: ");
@@ -248,6 +277,7 @@ proxy_build_response(uint8_t *out, size_t max, const struct proxy_resphead *h)
 	const struct http_response *rsp = h->rsp;
 	struct out o;
 	char st[3];
+	int r;
 
 	out_init(&o, out, max);
 	if (rsp->status < 100 || rsp->status > 599 ||
@@ -263,7 +293,8 @@ proxy_build_response(uint8_t *out, size_t max, const struct proxy_resphead *h)
 	PUTS(&o, " ");
 	put(&o, rsp->reason, rsp->reason_len);
 	PUTS(&o, "\r\n");
-	copy_fields(&o, rsp->headers, rsp->nheaders, 0);
+	if ((r = copy_fields(&o, rsp->headers, rsp->nheaders, 0)) != 0)
+		return r;
 	/*
 	 * A bodiless answer keeps the length it announces (a HEAD answer,
 	 * a 304), except where RFC 9110 8.6 forbids one: 1xx and 204.

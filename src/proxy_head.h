@@ -31,7 +31,11 @@ enum proxy_body {
  * without it. A client that names X-Peer-* in Connection changes
  * nothing: its copies go anyway and the gateway's own are appended
  * after the copied fields. The output depends only on the inputs.
+ * A head whose Connection lines list more than PROXY_CONN_OPTIONS_MAX
+ * options in all is refused (GW_ERR_INVALID): no client needs that many,
+ * and it keeps the matching cheap.
  */
+#define PROXY_CONN_OPTIONS_MAX	32
 
 struct proxy_reqhead {
 	const struct http_request *req;	/* the client's, as parsed */
@@ -55,8 +59,9 @@ struct proxy_reqhead {
  * then the empty line. Returns the length written to out[0..max), or
  * GW_ERR_NOSPACE (some of out may have been written), or GW_ERR_INVALID
  * if the target is empty or holds a byte a request-target may not (SP,
- * CR, LF, '#', controls, >= 0x80), body is CLOSE or out of range, or
- * identity is set without a peer. Pure.
+ * CR, LF, '#', controls, >= 0x80), body is CLOSE or out of range,
+ * identity is set without a peer, or Connection lists too many options.
+ * Pure.
  */
 int	 proxy_build_request(uint8_t *out, size_t max,
 	    const struct proxy_reqhead *h);
@@ -80,8 +85,8 @@ struct proxy_resphead {
  * then the empty line. The Content-Length of a bodiless answer is not
  * repeated for 1xx and 204 (RFC 9110 8.6). Returns the length or
  * GW_ERR_NOSPACE, or GW_ERR_INVALID for a status outside 100-599, a body
- * out of range, or upgrade without an Upgrade field in the response.
- * Pure.
+ * out of range, upgrade without an Upgrade field in the response, or
+ * too many Connection options. Pure.
  */
 int	 proxy_build_response(uint8_t *out, size_t max,
 	    const struct proxy_resphead *h);

@@ -238,6 +238,48 @@ test_request_invalid(void **state __attribute__((unused)))
 	assert_int_equal(proxy_build_request(NULL, 0, &h), GW_ERR_NOSPACE);
 }
 
+/* Up to PROXY_CONN_OPTIONS_MAX options in all Connection lines. */
+static void
+test_connection_options_max(void **state __attribute__((unused)))
+{
+	struct proxy_reqhead h;
+	struct proxy_resphead rh;
+	struct http_request req;
+	struct http_response rsp;
+	char in[1024];
+	uint8_t out[1024];
+	size_t n, i;
+	int r;
+
+	n = (size_t)snprintf(in, sizeof(in), "GET / HTTP/1.1\r\nHost: a\r\n"
+	    "Connection: o0\r\nO31: x\r\nConnection: ");
+	for (i = 1; i < PROXY_CONN_OPTIONS_MAX; i++)
+		n += (size_t)snprintf(in + n, sizeof(in) - n, "o%zu,", i);
+	n += (size_t)snprintf(in + n, sizeof(in) - n, "\r\nKept: 1\r\n\r\n");
+	assert_true(n < sizeof(in));
+	parse_req(in, &req);
+	memset(&h, 0, sizeof(h));
+	h.req = &req;
+	r = proxy_build_request(out, sizeof(out), &h);
+	assert_int_equal(r, 36);
+	assert_memory_equal(out, "GET / HTTP/1.1\r\nHost: a\r\nKept: 1\r\n\r\n",
+	    36);
+	memcpy(strstr(in, "\r\nKept"), ",z\r\n", 4);
+	parse_req(in, &req);
+	assert_int_equal(proxy_build_request(out, sizeof(out), &h),
+	    GW_ERR_INVALID);
+
+	n = (size_t)snprintf(in, sizeof(in), "HTTP/1.1 200 OK\r\nConnection: ");
+	for (i = 0; i <= PROXY_CONN_OPTIONS_MAX; i++)
+		n += (size_t)snprintf(in + n, sizeof(in) - n, "a%zu, ", i);
+	n += (size_t)snprintf(in + n, sizeof(in) - n, "\r\n\r\n");
+	parse_rsp(in, &rsp);
+	memset(&rh, 0, sizeof(rh));
+	rh.rsp = &rsp;
+	assert_int_equal(proxy_build_response(out, sizeof(out), &rh),
+	    GW_ERR_INVALID);
+}
+
 /* ---------------------------------------------------------------- */
 /* Responses. */
 
@@ -458,6 +500,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_requests),
 		cmocka_unit_test(test_request_invalid),
+		cmocka_unit_test(test_connection_options_max),
 		cmocka_unit_test(test_responses),
 		cmocka_unit_test(test_response_invalid),
 		cmocka_unit_test(test_upgrade_offer),
