@@ -1179,7 +1179,8 @@ peer_groups(struct px *px)
 	if (conn_io_groups(px->c, small, 64, &n) == 0) {
 		if (n > 0 && (px->groups = malloc(n * sizeof(gid_t))) == NULL)
 			return -1;
-		memcpy(px->groups, small, n * sizeof(gid_t));
+		if (n > 0)	/* memcpy from or to NULL is undefined, even of 0 */
+			memcpy(px->groups, small, n * sizeof(gid_t));
 	} else if (errno == ERANGE && conn_io_groups(px->c, big, 65536,
 	    &n) == 0) {
 		if ((px->groups = malloc(n * sizeof(gid_t))) == NULL)
