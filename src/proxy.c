@@ -1327,8 +1327,10 @@ px_request_one(struct conn *c, struct px *px)
 	rh.body = px->req_body;
 	rh.length = req.content_length;
 	n = proxy_build_request(px->uout, PROXY_HEAD_MAX, &rh);
-	if (n < 0)
+	if (n == GW_ERR_NOSPACE)
 		return invalid(px, 431, "rebuilt head too large");
+	if (n < 0)	/* more Connection options than it keeps track of */
+		return invalid(px, 400, "request head not rebuilt");
 	px->uout_len = px->head_len = (size_t)n;
 	if (req.expect_continue &&
 	    conn_write(c, "HTTP/1.1 100 Continue\r\n\r\n", 25) == -1)
