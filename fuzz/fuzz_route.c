@@ -111,7 +111,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r.methods = ROUTE_ANY_METHOD;
 		r.who.allow = 1;
 		m = route_pattern_match(patterns[i], out0, pl0);
-		if (route_decide(&r, 1, 0, HTTP_M_GET, out0, pl0, (size_t)n0,
+		if (route_decide(&r, 1, 0, HTTP_M_GET, 0, out0, pl0, (size_t)n0,
 		    &peer, &w) != (m ? ROUTE_ALLOW : ROUTE_DENY) ||
 		    w != (m ? 0 : -1))
 			abort();

@@ -753,7 +753,7 @@ cmd_explain(int argc, char *argv[])
 		    pathlen > skip ? (int)(pathlen - skip) : 1,
 		    pathlen > skip ? norm + skip : "/", (int)skip, norm);
 	r = route_decide(policy_routes(&p, l), l->nroutes, l->api_version_prefix,
-	    req.method_id, norm, pathlen, (size_t)len, &peer, &which);
+	    req.method_id, 0, norm, pathlen, (size_t)len, &peer, &which);
 	if (which < 0) {
 		printf("route: deny: no route matched: 403\n");
 		return 1;

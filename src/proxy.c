@@ -69,7 +69,10 @@ struct px {
 	int		 inflight;	/* on the list */
 	struct upreq	 rq;
 	struct upconn	*up;		/* the upstream; NULL: none */
-	uint64_t	 deadline;	/* monotonic ms, while in flight */
+	uint64_t	 deadline;	/* monotonic ms, while in flight: the
+					   upstream's silence (stream_timeout) */
+	uint64_t	 body_deadline;	/* the client's body (body_timeout);
+					   0: all read */
 	gid_t		*groups;	/* the peer's, asked once */
 	size_t		 ngroups;
 	int		 have_groups;
@@ -477,10 +480,19 @@ inflight_set(struct px *px, int on)
 	px->prev = px->next = NULL;
 }
 
+/* The upstream moved: stream_timeout of silence from now. */
 static void
 refresh(struct px *px)
 {
 	px->deadline = ploop->now_ms + px->c->c_l->wl_conf->stream_timeout_ms;
+}
+
+/* The client's body moved: body_timeout of silence from now. */
+static void
+body_progress(struct px *px)
+{
+	px->body_deadline = ploop->now_ms +
+	    px->c->c_l->wl_conf->lim.body_timeout_ms;
 }
 
 /* Drop the upstream: to the pool when it is fit for another request. */
@@ -516,7 +528,14 @@ request_end(struct px *px, int reuse)
 	px->uin_off = px->uin_len = 0;
 	free(px->path);
 	px->path = NULL;
+	px->body_deadline = 0;
 	conn_busy(px->c, 0);
+	/*
+	 * Whatever comes next (an answer to flush before a close, or the
+	 * next request) has the connection's own deadline again: a client
+	 * that never reads cannot hold it.
+	 */
+	conn_timeout(px->c, px->c->c_l->wl_conf->lim.idle_timeout_ms);
 }
 
 /*
@@ -575,6 +594,8 @@ connected(struct upreq *rq, int err, int fd)
 	refresh(px);
 	if (px_pump(px) == 0)
 		(void)conn_kick(c);
+	else
+		conn_close(c);
 }
 
 /* Get an upstream connection: a pooled one, or ask the connector. */
@@ -645,6 +666,7 @@ frame_body(struct px *px)
 			buf_consume(&c->c_in, n);
 			px->req_left -= n;
 			px->bytes_in += n;
+			body_progress(px);
 			continue;
 		}
 		/* Chunked: each decoded span goes out as one chunk. */
@@ -675,9 +697,13 @@ frame_body(struct px *px)
 			return -1;
 		}
 		buf_consume(&c->c_in, consumed);
+		if (consumed > 0)
+			body_progress(px);
 		if (r == HTTP_AGAIN)
 			break;
 	}
+	if (px->req_done)
+		px->body_deadline = 0;
 	return 0;
 }
 
@@ -1290,8 +1316,9 @@ px_request_one(struct conn *c, struct px *px)
 	peer.groups = px->groups;
 	peer.ngroups = px->ngroups;
 	decision = route_decide(c->c_l->wl_routes, lc->nroutes,
-	    lc->api_version_prefix, req.method_id, norm, pathlen, (size_t)n,
-	    &peer, &px->which);
+	    lc->api_version_prefix, req.method_id, req.chunked ||
+	    (req.has_content_length && req.content_length > 0), norm, pathlen,
+	    (size_t)n, &peer, &px->which);
 	if (decision != ROUTE_ALLOW)
 		return refuse(px, &req, (size_t)r);
 
@@ -1340,6 +1367,8 @@ px_request_one(struct conn *c, struct px *px)
 	conn_timeout(c, 0);	/* the request's deadline is px's */
 	inflight_set(px, 1);
 	refresh(px);
+	if (px->req_body != PROXY_BODY_NONE)
+		body_progress(px);
 	if (frame_body(px) == -1)
 		return fail(px, 400);
 	return upstream_get(px);
@@ -1427,6 +1456,8 @@ proxy_close(struct conn *c)
 
 	if (px == NULL)
 		return;
+	if (px->state != PX_IDLE)	/* the client left mid-request */
+		audit(px, "allow", px->status != 0 ? px->status : 499);
 	request_end(px, 0);
 	free(px->groups);
 	free(px);
@@ -1454,9 +1485,21 @@ proxy_sweep(uint64_t now)
 		return;		/* not a proxy worker */
 	for (px = inflight; px != NULL; px = next) {
 		next = px->next;
+		c = px->c;
+		if (px->body_deadline != 0 && now >= px->body_deadline) {
+			/* The client stopped in the middle of its body. */
+			metrics_timeout(c->c_l->wl_idx);
+			log_debug("%s: pid %ld: request body timed out",
+			    c->c_l->wl_conf->name, (long)c->c_pid);
+			if (px->rs == RS_HEAD)
+				(void)fail(px, 408);
+			else
+				abort_exchange(px);
+			(void)conn_kick(c);
+			continue;
+		}
 		if (now < px->deadline)
 			continue;
-		c = px->c;
 		metrics_timeout(c->c_l->wl_idx);
 		log_warnx("%s: pid %ld uid %lu: upstream timed out",
 		    c->c_l->wl_conf->name, (long)c->c_pid,

@@ -99,6 +99,29 @@ ci_prefix(const uint8_t *p, size_t n, const char *lit, size_t litlen)
 
 #define CI_PREFIX(p, n, lit)	ci_prefix((p), (n), (lit), sizeof(lit) - 1)
 
+/*
+ * "X-Peer-" with '_' read as '-' in any place: CGI and WSGI servers map
+ * X_Peer_Uid to the same variable as X-Peer-Uid (HTTP_X_PEER_UID).
+ */
+static int
+peer_prefix(const uint8_t *n, size_t nl)
+{
+	static const char lit[] = "x-peer-";
+	size_t i;
+	int ch;
+
+	if (nl < sizeof(lit) - 1)
+		return 0;
+	for (i = 0; i < sizeof(lit) - 1; i++) {
+		ch = n[i] >= 'A' && n[i] <= 'Z' ? n[i] + 32 : n[i];
+		if (ch == '_')
+			ch = '-';
+		if (ch != lit[i])
+			return 0;
+	}
+	return 1;
+}
+
 /* The fixed hop-by-hop names and the gateway's own (proxy_head.h). */
 static int
 never_copied(const uint8_t *n, size_t nl, int request)
@@ -107,7 +130,7 @@ never_copied(const uint8_t *n, size_t nl, int request)
 	    CI_EQ(n, nl, "te") || CI_EQ(n, nl, "trailer") ||
 	    CI_EQ(n, nl, "transfer-encoding") ||
 	    CI_EQ(n, nl, "content-length") || CI_EQ(n, nl, "upgrade") ||
-	    CI_PREFIX(n, nl, "proxy-") || CI_PREFIX(n, nl, "x-peer-") ||
+	    CI_PREFIX(n, nl, "proxy-") || peer_prefix(n, nl) ||
 	    (request && CI_EQ(n, nl, "expect"));
 }
 

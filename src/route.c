@@ -173,22 +173,20 @@ route_error_reason(int err)
 size_t
 route_version_skip(const char *path, size_t pathlen)
 {
-	size_t i = 2, d;
+	size_t i;
 
+	/*
+	 * Exactly what Docker's router takes for a version,
+	 * "/v{version:[0-9.]+}": "/v1.41.0" and "/v." too. A narrower skip
+	 * would let "/v1.41.0/containers/create" past a deny route that
+	 * the daemon then serves as /containers/create.
+	 */
 	if (pathlen < 3 || path[0] != '/' || path[1] != 'v')
 		return 0;
-	for (d = i; i < pathlen && path[i] >= '0' && path[i] <= '9'; i++)
+	for (i = 2; i < pathlen && ((path[i] >= '0' && path[i] <= '9') ||
+	    path[i] == '.'); i++)
 		;
-	if (i == d)
-		return 0;
-	if (i < pathlen && path[i] == '.') {
-		for (d = ++i; i < pathlen && path[i] >= '0' &&
-		    path[i] <= '9'; i++)
-			;
-		if (i == d)
-			return 0;
-	}
-	if (i < pathlen && path[i] != '/')
+	if (i == 2 || (i < pathlen && path[i] != '/'))
 		return 0;
 	return i;
 }
@@ -334,8 +332,8 @@ route_pattern_match(const char *pattern, const char *path, size_t len)
 
 int
 route_decide(const struct route *r, size_t n, int version_prefix,
-    int method_id, const char *norm, size_t pathlen, size_t normlen,
-    const struct peer *peer, int *which)
+    int method_id, int body, const char *norm, size_t pathlen,
+    size_t normlen, const struct peer *peer, int *which)
 {
 	const char *path = norm, *query = "";
 	size_t i, skip, plen = pathlen, qlen = 0;
@@ -360,7 +358,12 @@ route_decide(const struct route *r, size_t n, int version_prefix,
 		    (method_id <= HTTP_M_OTHER || method_id >= 32 ||
 		    (r[i].methods & ROUTE_METHOD(method_id)) == 0))
 			continue;
-		if (r[i].has_query && (strlen(r[i].query) != qlen ||
+		/*
+		 * A pinned query means nothing when a body may carry the
+		 * same parameters: Go's r.Form (Docker) lets a form body
+		 * override the query the route checked.
+		 */
+		if (r[i].has_query && (body || strlen(r[i].query) != qlen ||
 		    memcmp(r[i].query, query, qlen) != 0))
 			continue;
 		if (!route_pattern_match(r[i].pattern, path, plen))

@@ -43,8 +43,9 @@ const char *route_error_reason(int err);
 
 /*
  * route_version_skip: with api_version_prefix, the number of leading
- * bytes of a normalised path that are a "/vDIGITS[.DIGITS]" segment
- * followed by '/' or the end (those bytes are ignored when matching;
+ * bytes of a normalised path that are a "/v" segment of one or more
+ * digits and dots (Docker's "/v{version:[0-9.]+}") followed by '/' or
+ * the end (those bytes are ignored when matching;
  * the path sent upstream keeps them); 0 if there is none.
  */
 size_t	 route_version_skip(const char *path, size_t pathlen);
@@ -75,15 +76,17 @@ int	 route_pattern_match(const char *pattern, const char *path,
  * method_id (enum http_method; HTTP_M_OTHER only matches "*"), whose
  * pattern matches the path of norm (route_normalise's output, the path
  * being norm[0..pathlen), after route_version_skip when version_prefix
- * is set), whose query constraint holds (has_query: the query, the
- * bytes after '?' in norm[pathlen..normlen), equals route.query; no
- * '?' counts as ""), and whose who matches the peer (as access_check:
+ * is set), whose query constraint holds (has_query: the request has
+ * no body (body 0: neither a Content-Length above 0 nor chunked; a form
+ * body can override the query for servers such as Docker's) and the
+ * query, the bytes after '?' in norm[pathlen..normlen), equals
+ * route.query; no '?' counts as ""), and whose who matches the peer (as access_check:
  * uid, primary gid or a supplementary group, or any) decides.
  * Returns ROUTE_ALLOW or ROUTE_DENY and sets *which to the route's
  * index, or -1 when none matched (ROUTE_DENY: 403).
  */
 int	 route_decide(const struct route *r, size_t n, int version_prefix,
-	    int method_id, const char *norm, size_t pathlen, size_t normlen,
-	    const struct peer *peer, int *which);
+	    int method_id, int body, const char *norm, size_t pathlen,
+	    size_t normlen, const struct peer *peer, int *which);
 
 #endif /* UDSGW_ROUTE_H */
