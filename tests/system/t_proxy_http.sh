@@ -164,10 +164,11 @@ ck() { check "$1" $R check "$2" "$3"; }
 n_log() { grep -c "$2" "$UP/$1.log" 2>/dev/null || :; }
 
 # --- identity of two callers (curl, one request each); X-Peer-Pid is the
-# client's own pid: setpriv execs curl.
-asA curl -sS -m 10 --unix-socket "$T/web.sock" http://localhost/id/a >"$T/a.json" &
+# client's own pid: setpriv execs curl (started as is: a function in the
+# background would be a subshell of its own).
+setpriv --reuid=$UA --regid=$GA --groups=$SA curl -sS -m 10 --unix-socket "$T/web.sock" http://localhost/id/a >"$T/a.json" &
 pa=$!; wait $pa
-asB curl -sS -m 10 --unix-socket "$T/web.sock" http://localhost/id/b >"$T/b.json" &
+setpriv --reuid=$UB --regid=$GB --clear-groups curl -sS -m 10 --unix-socket "$T/web.sock" http://localhost/id/b >"$T/b.json" &
 pb=$!; wait $pb
 ck "identity: caller A's uid, gid, pid, groups, each once" "$T/a.json" \
     "H('X-Peer-Uid') == ['$UA'] and H('X-Peer-Gid') == ['$GA'] and H('X-Peer-Pid') == ['$pa'] and len(H('X-Peer-Groups')) == 1 and sorted(H('X-Peer-Groups')[0].split(',')) == sorted('$SA'.split(','))"
@@ -199,14 +200,19 @@ ck "Content-Length body (curl): exact bytes, one framing" "$T/bigl.json" \
     "u['body'] == open('$T/big').read() and len(H('Transfer-Encoding')) + len(H('Content-Length')) == 1"
 
 # --- refused before the upstream
+# Each from a uid of its own: denials and invalid requests share the
+# logs' per-uid rate limit (5 per 10 s), and each must have its audit line.
+asN() { n=$1; shift; setpriv --reuid="$n" --regid="$n" --clear-groups "$@"; }
 before=$(wc -l <"$UP/rec.log")
-$R req -t 3 "$T/web.sock" 'POST /smuggle HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /forbidden/x HTTP/1.1\r\nHost: x\r\n\r\n' >"$T/clte.out"
+asN 64200 $R req -t 3 "$T/web.sock" 'POST /smuggle HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /forbidden/x HTTP/1.1\r\nHost: x\r\n\r\n' >"$T/clte.out"
 ck "CL+TE: 400, connection closed" "$T/clte.out" "[x['status'] for x in r] == [400] and end['end'] == 'eof'"
 $R req -n 1 "$T/web.sock" 'GET /forbidden/x HTTP/1.1\r\nHost: x\r\n\r\n' >"$T/deny.out"
 ck "route deny: 403, JSON message" "$T/deny.out" \
     "r[0]['status'] == 403 and json.loads(r[0]['body'])['message'] == 'uds-gateway: forbidden by policy' and RH('Content-Type')[0].startswith('application/json')"
+BADU=64200
 for tgt in '/a%2Fb' '/a/../forbidden/x' '/a/%2e%2e/forbidden/x' '//forbidden/x' 'http://x/forbidden/x' '/a%00b'; do
-	$R req -t 3 "$T/web.sock" "GET $tgt HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n" >"$T/bad.out"
+	BADU=$((BADU + 1))
+	asN $BADU $R req -t 3 "$T/web.sock" "GET $tgt HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n" >"$T/bad.out"
 	ck "bad target $tgt: 400, connection closed" "$T/bad.out" "[x['status'] for x in r] == [400] and end['end'] == 'eof'"
 done
 after=$(wc -l <"$UP/rec.log")
@@ -290,10 +296,10 @@ recs = [json.loads(l) for l in open(sys.argv[1])]
 m = [a for a in recs if a['listener'] == 'web' and a['path'] == '/forbidden/x' and a['decision'] == 'deny']
 sys.exit(not (len(m) == 1 and m[0]['status'] == 403 and m[0]['uid'] == 0 and m[0]['route'] is not None))
 " "$T/audit.json"
-check "audit: the 400s are logged as invalid" python3 -c "
+check "audit: each of the 7 400s logged once as invalid (uids 64200-$BADU)" python3 -c "
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
-sys.exit(not len([a for a in recs if a['listener'] == 'web' and a['decision'] == 'invalid' and a['status'] == 400]) >= 6)
+sys.exit(not all([(a['decision'], a['status'], a['route']) for a in recs if a['uid'] == u] == [('invalid', 400, None)] for u in range(64200, $BADU + 1)))
 " "$T/audit.json"
 check "audit: 20 keep-alive GETs logged" [ "$(grep -c '"path":"/ka/' "$T/audit.json")" -eq 20 ]
 
