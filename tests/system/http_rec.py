@@ -22,6 +22,10 @@
 #             events at most, until the client goes.
 #   /drop     reads the whole request, logs it, closes without answering.
 #   /nocontent 204, /notmodified 304 (no body).
+#   /upgrade  with Connection: upgrade and an Upgrade field: 101 with that
+#             protocol, then an echo of every byte (those that came after
+#             the head first), and after the client's EOF "bye\n" and EOF;
+#             without: the usual record.
 # HEAD is answered with the Content-Length GET would have, and no body.
 #
 #   http_rec.py req [-t SECS] SOCKET|HOST:PORT RAW [RAW...]
@@ -39,6 +43,15 @@
 # "-", closes the connection once MARKER came (a stream that never ends).
 # Prints {"marker": true|false (seen before FILE was made),
 #         "status": N, "body": str (de-chunked)}.
+#
+#   http_rec.py tunnel ADDR HEAD EARLY LATE
+# Writes HEAD and EARLY at once, reads the response head, then (after a
+# 101) writes LATE and shuts its write side; reads to EOF. Prints
+# {"status": N, "head": str, "got": str (all after the head), "end"}.
+#
+#   http_rec.py check FILE EXPR
+# Exit 0 if the Python expression EXPR holds for FILE, the output of req
+# or stream, or a recorder's answer body (curl); see check() below.
 import json
 import os
 import socket
@@ -163,6 +176,12 @@ class Server:
                     return
                 if path == "/drop":
                     return
+                upg = hget(headers, "upgrade")
+                if path == "/upgrade" and upg and any(
+                        "upgrade" in v.lower()
+                        for v in hget(headers, "connection")):
+                    self.tunnel(sock, upg[0], buf)
+                    return
                 if path == "/slow":
                     time.sleep(30)
                     return
@@ -172,6 +191,22 @@ class Server:
             return
         finally:
             sock.close()
+
+    def tunnel(self, sock, proto, early):
+        # 101, then an echo of every byte (those that came with the head
+        # first); after the client's EOF, "bye\n" and EOF.
+        sock.sendall(b"HTTP/1.1 101 Switching Protocols\r\n"
+                     b"Connection: Upgrade\r\nUpgrade: " +
+                     proto.encode("latin-1") + b"\r\n\r\n")
+        if early:
+            sock.sendall(early)
+        while True:
+            d = sock.recv(65536)
+            if not d:
+                break
+            sock.sendall(d)
+        sock.sendall(b"bye\n")
+        sock.shutdown(socket.SHUT_WR)
 
     def respond(self, sock, method, path, rec, close):
         head_only = method == "HEAD"
@@ -325,6 +360,37 @@ def stream(args):
     print(json.dumps(out))
 
 
+def tunnel(args):
+    # tunnel ADDR HEAD EARLY LATE: HEAD and EARLY in one write, the
+    # response head, then LATE, then our EOF; everything after the
+    # response head until the server's EOF is "got".
+    addr, head, early, late = [a.encode("latin-1").decode("unicode_escape")
+                               .encode("latin-1") if i else a
+                               for i, a in enumerate(args)]
+    s = connect(addr, 5.0)
+    s.sendall(head + early)
+    out = {}
+    try:
+        h, rest = recv_until(s, b"", b"\r\n\r\n")
+        out["head"] = (h or rest).decode("latin-1")
+        out["status"] = int((h or rest).split(b" ")[1]) if h else 0
+        if h and out["status"] == 101:
+            s.sendall(late)
+            s.shutdown(socket.SHUT_WR)
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            rest += d
+        out["end"] = "eof"
+    except socket.timeout:
+        out["end"] = "open"
+    except ConnectionResetError:
+        out["end"] = "reset"
+    out["got"] = rest.decode("latin-1")
+    print(json.dumps(out))
+
+
 def req(args):
     tmo, head_only, nmax = 5.0, False, -1
     while args and args[0].startswith("-"):
@@ -410,6 +476,8 @@ def main():
         serve(sys.argv[2:])
     elif sys.argv[1] == "req":
         req(sys.argv[2:])
+    elif sys.argv[1] == "tunnel":
+        tunnel(sys.argv[2:])
     elif sys.argv[1] == "check":
         check(sys.argv[2:])
     elif sys.argv[1] == "stream":

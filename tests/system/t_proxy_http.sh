@@ -244,6 +244,22 @@ $R req -n 3 "$T/web.sock" 'GET /nocontent HTTP/1.1\r\nHost: x\r\n\r\nGET /notmod
 ck "204 and 304: bodiless, the next response intact" "$T/204.out" \
     "[x['status'] for x in r] == [204, 304, 200] and json.loads(r[2]['body'])['target'] == '/after' and end['junk'] == 0"
 
+# --- upgrades: a tunnel both ways after the upstream's 101, the bytes
+# sent with the head first, half-close each way (the upstream says "bye"
+# only after our EOF, and we read to its EOF); other protocols dropped.
+for proto in tcp websocket; do
+	$R tunnel "$T/web.sock" "GET /upgrade HTTP/1.1\\r\\nHost: x\\r\\nConnection: Upgrade\\r\\nUpgrade: $proto\\r\\n\\r\\n" 'with-the-head,' 'after-101\n' >"$T/up.out"
+	ck "Upgrade: $proto: 101, bytes both ways, half-close both ways" "$T/up.out" \
+	    "r[0]['status'] == 101 and r[0]['got'] == 'with-the-head,after-101\\nbye\\n' and r[0]['end'] == 'eof'"
+done
+$R req -n 1 "$T/web.sock" 'GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n' >"$T/h2c.out"
+ck "Upgrade: h2c dropped: a plain request upstream, 200" "$T/h2c.out" \
+    "r[0]['status'] == 200 and H('Upgrade') == [] and H('HTTP2-Settings') == [] and not [v for v in H('Connection') if 'upgrade' in v.lower()]"
+before=$(wc -l <"$UP/rec.log")
+$R tunnel "$T/web.sock" 'GET /forbidden/upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n' 'x' 'y' >"$T/upd.out"
+ck "Upgrade on a denied route: 403, no tunnel" "$T/upd.out" "r[0]['status'] == 403"
+check "Upgrade on a denied route: the upstream saw nothing" [ "$(wc -l <"$UP/rec.log")" -eq "$before" ]
+
 # --- 504: the upstream never answers; stream_timeout 1s
 t0=$(date +%s%N)
 $R req -t 10 -n 1 "$T/slow.sock" 'GET /slow HTTP/1.1\r\nHost: x\r\n\r\n' >"$T/504.out"
@@ -264,6 +280,19 @@ ck "POST, upstream closed without answering: 502" "$T/drop.out" \
 check "POST /drop reached the upstream exactly once" [ "$(n_log rec '"method": "POST", "target": "/drop"')" -eq 1 ]
 pconn=$(grep '"target": "/drop"' "$UP/rec.log" | python3 -c "import json,sys; print(json.loads(sys.stdin.readline())['conn'])")
 check "POST /drop went out on the pooled connection (upstream conn $pconn, warm-up $wconn)" [ "$pconn" = "$wconn" ]
+# The control: a GET without a body that failed the same way on a pooled
+# connection is retried once, on a fresh one (so the check above can see
+# a retry): the recorder gets it twice, on the warm-up's connection and a
+# new one, and both drop it: 502.
+$R req -n 1 "$T/web.sock" 'GET /warm2 HTTP/1.1\r\nHost: x\r\n\r\n' >"$T/warm2.out"
+wconn=$(python3 -c "import json,sys; print(json.loads(json.loads(open(sys.argv[1]).readline())['body'])['conn'])" "$T/warm2.out")
+$R req -n 1 "$T/web.sock" 'GET /drop HTTP/1.1\r\nHost: x\r\n\r\n' >"$T/dropg.out"
+ck "GET, pooled and a fresh connection both closed without answering: 502" "$T/dropg.out" "r[0]['status'] == 502"
+gconns=$(grep '"method": "GET", "target": "/drop"' "$UP/rec.log" | python3 -c "import json,sys; print(' '.join(str(json.loads(l)['conn']) for l in sys.stdin))")
+check "GET /drop retried once: upstream connections $gconns, the first the pooled $wconn" python3 -c "
+import sys
+c = [int(x) for x in sys.argv[1].split()]
+sys.exit(not (len(c) == 2 and c[0] == $wconn and c[1] > c[0]))" "$gconns"
 
 # --- identity_headers no: none sent, client copies still removed
 $R req -n 1 "$T/noid.sock" 'GET /noid HTTP/1.1\r\nHost: x\r\nX-Peer-Uid: 0\r\nX-Peer-Groups: 0\r\n\r\n' >"$T/noid.out"
