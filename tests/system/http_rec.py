@@ -44,9 +44,10 @@
 # Prints {"marker": true|false (seen before FILE was made),
 #         "status": N, "body": str (de-chunked)}.
 #
-#   http_rec.py tunnel ADDR HEAD EARLY LATE
+#   http_rec.py tunnel ADDR HEAD EARLY LATE [WAITFOR]
 # Writes HEAD and EARLY at once, reads the response head, then (after a
-# 101) writes LATE and shuts its write side; reads to EOF. Prints
+# 101, or a 200 with a Docker stream type) writes LATE, reads until
+# WAITFOR came (if given), and shuts its write side; reads to EOF. Prints
 # {"status": N, "head": str, "got": str (all after the head), "end"}.
 #
 #   http_rec.py check FILE EXPR
@@ -364,9 +365,13 @@ def tunnel(args):
     # tunnel ADDR HEAD EARLY LATE: HEAD and EARLY in one write, the
     # response head, then LATE, then our EOF; everything after the
     # response head until the server's EOF is "got".
-    addr, head, early, late = [a.encode("latin-1").decode("unicode_escape")
-                               .encode("latin-1") if i else a
-                               for i, a in enumerate(args)]
+    # With WAITFOR, our EOF goes only once WAITFOR came back (Docker ends
+    # an attach at stdin's EOF, output still on its way or not).
+    if len(args) == 4:
+        args = args + [""]
+    addr, head, early, late, waitfor = [
+        a.encode("latin-1").decode("unicode_escape").encode("latin-1")
+        if i else a for i, a in enumerate(args)]
     s = connect(addr, 5.0)
     s.sendall(head + early)
     out = {}
@@ -374,8 +379,15 @@ def tunnel(args):
         h, rest = recv_until(s, b"", b"\r\n\r\n")
         out["head"] = (h or rest).decode("latin-1")
         out["status"] = int((h or rest).split(b" ")[1]) if h else 0
-        if h and out["status"] == 101:
+        # After a 101, or Docker's 200 on a hijacked connection.
+        if h and (out["status"] == 101 or (out["status"] == 200 and
+                  b"application/vnd.docker." in h.lower())):
             s.sendall(late)
+            while waitfor not in rest:
+                d = s.recv(65536)
+                if not d:
+                    break
+                rest += d
             s.shutdown(socket.SHUT_WR)
         while True:
             d = s.recv(65536)

@@ -230,8 +230,19 @@ kill -KILL "$AP" 2>/dev/null
 rc=0; wait "$AP" || rc=$?
 if [ "$rc" -eq 3 ] && [ "$(cat "$T/attach.out")" = attached-out ]; then ok "deployer: docker attach: the output, then the exit status 3 ($rc)"; else notok "deployer: docker attach: the output, then the exit status 3 ($rc)"; fi
 
-rc=0; as "$DEP" $D rm -f "$C" "evt-$S" >"$T/rmf" 2>&1 || rc=$?
-if [ "$rc" -eq 0 ] && ! dkr_exists container "$C" && ! dkr_exists container "evt-$S"; then ok "deployer: docker rm -f"; else notok "deployer: docker rm -f"; fi
+# Docker's other hijack: attach without Upgrade is answered 200 with a
+# raw stream, and the connection is a tunnel from there (raw client, as
+# the deployer): stdin in, cat's output back in a stdout frame; then our
+# EOF ends the attach, and dockerd's EOF comes back.
+K=$(as "$DEP" $D run -d -i gwtest:latest cat 2>"$T/ck.err")
+setpriv --reuid="$DEP" --regid="$DEP" --init-groups $R tunnel "$T/gw/docker.sock" \
+    "POST /v1.41/containers/$K/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\\r\\nHost: d\\r\\nContent-Length: 0\\r\\n\\r\\n" '' 'hijacked\n' 'hijacked\n' >"$T/hj.out" 2>"$T/hj.err"
+check "deployer: attach without Upgrade: 200 raw stream, bytes both ways, EOF both ways" \
+    $R check "$T/hj.out" "r[0]['status'] == 200 and 'application/vnd.docker.raw-stream' in r[0]['head'] and r[0]['got'] == '\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x09hijacked\\n' and r[0]['end'] == 'eof'"
+[ -s "$T/hj.err" ] && show "$T/hj.err"
+
+rc=0; as "$DEP" $D rm -f "$C" "evt-$S" "$K" >"$T/rmf" 2>&1 || rc=$?
+if [ "$rc" -eq 0 ] && ! dkr_exists container "$C" && ! dkr_exists container "evt-$S" && ! dkr_exists container "$K"; then ok "deployer: docker rm -f"; else notok "deployer: docker rm -f"; fi
 [ "$rc" -eq 0 ] || show "$T/rmf"
 rc=0; as "$DEP" $D ps >"$T/ps403" 2>&1 || rc=$?
 if [ "$rc" -ne 0 ] && err403 "$T/ps403"; then ok "deployer: docker ps (readers only) refused with the 403"; else notok "deployer: docker ps (readers only) refused with the 403"; fi
