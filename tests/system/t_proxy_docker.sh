@@ -63,6 +63,11 @@ done
 usermod -a -G "$GAPI,$GREAD" "$RD"
 usermod -a -G "$GAPI" "$DEP"
 
+# Without a system dockerd here, none may appear (docker.socket would
+# start one on a connection to /run/docker.sock): checked at the end.
+SYSDOCK=
+[ -e /run/docker.sock ] && SYSDOCK=1
+
 # --- the private dockerd: its socket root:$GSOCK 0660; only the
 # connector (given that group by the upstream block) reaches it.
 t0=$(date +%s%N)
@@ -73,7 +78,6 @@ check "docker: private dockerd up in $(((t1 - t0) / 1000000)) ms, socket root $G
 dockerd_import gwtest:latest
 check "docker: image from busybox-static imported in $((($(date +%s%N) - t1) / 1000000)) ms" \
     dkr_exists image gwtest:latest
-check "docker: the system socket was not used (no /run/docker.sock made)" [ ! -e /run/docker.sock ]
 
 mkdir -p "$T/gw" && chmod 0755 "$T/gw"
 cat >"$T/p.policy" <<EOP
@@ -317,6 +321,8 @@ sys.exit(not [(x['method'], x['path'], x['decision'], x['status']) for x in a if
 " "$T/audit.json"
 
 stop_clients
+[ -n "$SYSDOCK" ] ||
+    check "docker: no /run/docker.sock appeared (the system daemon was not used)" [ ! -e /run/docker.sock ]
 t2=$(date +%s%N)
 dockerd_stop
 check "docker: dockerd stopped by its pid in $((($(date +%s%N) - t2) / 1000000)) ms, exit 0" [ "$DOCKERD_STATUS" -eq 0 ]
