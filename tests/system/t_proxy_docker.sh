@@ -80,6 +80,16 @@ check "docker: image from busybox-static imported in $((($(date +%s%N) - t1) / 1
     dkr_exists image gwtest:latest
 
 mkdir -p "$T/gw" && chmod 0755 "$T/gw"
+# The routes of the shipped example (policy/examples/docker.policy), its
+# names replaced by ours: what an operator copies must work with the CLI.
+grep -E '^[[:space:]]*route[[:space:]]' "$TOP/policy/examples/docker.policy" |
+    sed -E "s/group[[:space:]]+docker-readers/group $GREAD/; s/user[[:space:]]+deploy([[:space:]]|\$)/user $DEP\1/" >"$T/example.routes"
+nex=$(wc -l <"$T/example.routes")
+if [ "$nex" -ge 10 ] && ! grep -qE 'docker-readers|user[[:space:]]+deploy' "$T/example.routes"; then
+	ok "docker: the example policy's $nex routes taken (docker-readers, deploy renamed)"
+else
+	notok "docker: the example policy's $nex routes taken (docker-readers, deploy renamed)"
+fi
 cat >"$T/p.policy" <<EOP
 user	uds-gateway
 upstream docker {
@@ -115,6 +125,18 @@ listener docker {
 	route	GET		/containers/*/json	allow user $DEP
 	route	DELETE		/containers/*		allow user $DEP
 	route	*		/**			deny any
+}
+# The shipped example's routes.
+listener example {
+	path	$T/gw/example.sock
+	service	proxy
+	upstream docker
+	mode	0666
+	allow_world_writable yes
+	allow	group $GAPI
+	api_version_prefix yes
+	workers	1
+$(cat "$T/example.routes")
 }
 # Only /_ping (POST too, which dockerd answers 404): for smuggling.
 listener dping {
@@ -250,6 +272,34 @@ if [ "$rc" -eq 0 ] && ! dkr_exists container "$C" && ! dkr_exists container "evt
 [ "$rc" -eq 0 ] || show "$T/rmf"
 rc=0; as "$DEP" $D ps >"$T/ps403" 2>&1 || rc=$?
 if [ "$rc" -ne 0 ] && err403 "$T/ps403"; then ok "deployer: docker ps (readers only) refused with the 403"; else notok "deployer: docker ps (readers only) refused with the 403"; fi
+
+# --- the example policy's routes, with the CLI: reader looks, deployer
+# runs, execs, sends SIGHUP (the one signal its route allows), removes;
+# SIGKILL and a reader's run are refused.
+GWH=unix://$T/gw/example.sock
+rc=0; as "$RD" $D info --format '{{.ServerVersion}}' >"$T/exinfo" 2>&1 || rc=$?
+check "example: reader: docker info ($(head -1 "$T/exinfo"))" [ "$rc" -eq 0 ]
+rc=0; as "$RD" $D images --format '{{.Repository}}:{{.Tag}}' >"$T/eximg" 2>&1 || rc=$?
+if [ "$rc" -eq 0 ] && grep -qx gwtest:latest "$T/eximg"; then ok "example: reader: docker images"; else notok "example: reader: docker images"; show "$T/eximg"; fi
+rc=0; as "$RD" $D run --rm gwtest:latest true >"$T/exrun" 2>&1 || rc=$?
+if [ "$rc" -ne 0 ] && err403 "$T/exrun"; then ok "example: reader: docker run refused (403)"; else notok "example: reader: docker run refused (403)"; show "$T/exrun"; fi
+rc=0; E=$(as "$DEP" $D run -d gwtest:latest sleep 300 2>"$T/exrund") || rc=$?
+if [ "$rc" -eq 0 ] && [ -n "$E" ]; then ok "example: deployer: docker run -d"; else notok "example: deployer: docker run -d"; show "$T/exrund"; fi
+rc=0; as "$DEP" $D exec -i "$E" cat <"$T/in" >"$T/exexec" 2>&1 || rc=$?
+if [ "$rc" -eq 0 ] && cmp -s "$T/in" "$T/exexec"; then ok "example: deployer: docker exec -i cat"; else notok "example: deployer: docker exec -i cat ($rc)"; fi
+rc=0; as "$DEP" $D logs "$E" >"$T/exlogs" 2>&1 || rc=$?
+check "example: deployer: docker logs" [ "$rc" -eq 0 ]
+rc=0; as "$DEP" $D kill -s SIGHUP "$E" >"$T/exhup" 2>&1 || rc=$?
+if [ "$rc" -eq 0 ]; then ok "example: deployer: docker kill -s SIGHUP (kill?signal=SIGHUP)"; else notok "example: deployer: docker kill -s SIGHUP"; show "$T/exhup"; fi
+rc=0; as "$DEP" $D kill "$E" >"$T/exkill" 2>&1 || rc=$?
+if [ "$rc" -ne 0 ] && err403 "$T/exkill" && [ "$(dkr inspect -f '{{.State.Running}}' "$E")" = true ]; then
+	ok "example: deployer: docker kill (SIGKILL) refused (403), still running"
+else
+	notok "example: deployer: docker kill (SIGKILL) refused (403), still running"; show "$T/exkill"
+fi
+rc=0; as "$DEP" $D rm -f "$E" >"$T/exrm" 2>&1 || rc=$?
+if [ "$rc" -eq 0 ] && ! dkr_exists container "$E"; then ok "example: deployer: docker rm -f"; else notok "example: deployer: docker rm -f"; show "$T/exrm"; fi
+GWH=unix://$T/gw/docker.sock
 
 # --- outsider: refused when it connects, before any request
 c0=$(dockerd_calls '')
