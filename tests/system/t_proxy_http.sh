@@ -78,6 +78,14 @@ upstream rec {
 	connect_timeout 2s
 	keepalive 4
 }
+upstream rec0 {
+	unix	$UP/rec.sock
+	keepalive 0
+}
+upstream reckt {
+	unix	$UP/rec.sock
+	keepalive_timeout 200ms
+}
 upstream tcp {
 	tcp	127.0.0.1:$PORT
 }
@@ -100,6 +108,22 @@ listener web {
 	workers	1
 	audit	all
 	route	GET	/forbidden/**	deny any
+	route	*	/**		allow any
+}
+listener ka0 {
+	path	$T/ka0.sock
+	service	proxy
+	upstream rec0
+	allow	any
+	workers	1
+	route	*	/**		allow any
+}
+listener kat {
+	path	$T/kat.sock
+	service	proxy
+	upstream reckt
+	allow	any
+	workers	1
 	route	*	/**		allow any
 }
 listener tcp {
@@ -293,6 +317,25 @@ check "GET /drop retried once: upstream connections $gconns, the first the poole
 import sys
 c = [int(x) for x in sys.argv[1].split()]
 sys.exit(not (len(c) == 2 and c[0] == $wconn and c[1] > c[0]))" "$gconns"
+
+# --- keepalive 0: a connection per request, and a GET that fails is not
+# retried (no pooled connection failed); keepalive_timeout 200ms: an idle
+# connection is not used after it.
+conn_of() { python3 -c "import json,sys; print(json.loads(json.loads(open(sys.argv[1]).readline())['body'])['conn'])" "$1"; }
+$R req -n 1 "$T/ka0.sock" 'GET /k0a HTTP/1.1\r\nHost: x\r\n\r\n' >"$T/k0a.out"
+$R req -n 1 "$T/ka0.sock" 'GET /k0b HTTP/1.1\r\nHost: x\r\n\r\n' >"$T/k0b.out"
+k0a=$(conn_of "$T/k0a.out"); k0b=$(conn_of "$T/k0b.out")
+check "keepalive 0: a new upstream connection per request ($k0a, $k0b)" [ "$k0b" -gt "$k0a" ]
+$R req -n 1 "$T/ka0.sock" 'GET /drop?k0 HTTP/1.1\r\nHost: x\r\n\r\n' >"$T/k0d.out"
+ck "keepalive 0: GET dropped on a fresh connection: 502" "$T/k0d.out" "r[0]['status'] == 502"
+check "keepalive 0: ... and not retried (the upstream saw it once)" [ "$(n_log rec '"target": "/drop?k0"')" -eq 1 ]
+$R req -n 1 "$T/kat.sock" 'GET /kta HTTP/1.1\r\nHost: x\r\n\r\n' >"$T/kta.out"
+$R req -n 1 "$T/kat.sock" 'GET /ktb HTTP/1.1\r\nHost: x\r\n\r\n' >"$T/ktb.out"
+sleep 0.6
+$R req -n 1 "$T/kat.sock" 'GET /ktc HTTP/1.1\r\nHost: x\r\n\r\n' >"$T/ktc.out"
+kta=$(conn_of "$T/kta.out"); ktb=$(conn_of "$T/ktb.out"); ktc=$(conn_of "$T/ktc.out")
+check "keepalive_timeout 200ms: reused at once ($kta, $ktb), not after 600 ms idle ($ktc)" \
+    sh -c "[ '$kta' = '$ktb' ] && [ '$ktc' -gt '$ktb' ]"
 
 # --- identity_headers no: none sent, client copies still removed
 $R req -n 1 "$T/noid.sock" 'GET /noid HTTP/1.1\r\nHost: x\r\nX-Peer-Uid: 0\r\nX-Peer-Groups: 0\r\n\r\n' >"$T/noid.out"
