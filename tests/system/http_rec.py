@@ -50,6 +50,11 @@
 # WAITFOR came (if given), and shuts its write side; reads to EOF. Prints
 # {"status": N, "head": str, "got": str (all after the head), "end"}.
 #
+#   http_rec.py multi ADDR DELAY RAW [DELAY RAW...]
+# For each pair: sleeps DELAY seconds, then sends RAW on a connection of
+# its own and prints the response as req does (one process: no start-up
+# time between the requests).
+#
 #   http_rec.py check FILE EXPR
 # Exit 0 if the Python expression EXPR holds for FILE, the output of req
 # or stream, or a recorder's answer body (curl); see check() below.
@@ -403,6 +408,21 @@ def tunnel(args):
     print(json.dumps(out))
 
 
+def multi(args):
+    # multi ADDR DELAY RAW [DELAY RAW...]: for each pair, after DELAY
+    # seconds, one request on a connection of its own; one response each.
+    addr = args[0]
+    for i in range(1, len(args), 2):
+        time.sleep(float(args[i]))
+        raw = args[i + 1].encode("latin-1").decode("unicode_escape")
+        s = connect(addr, 5.0)
+        s.sendall(raw.encode("latin-1"))
+        res, _ = read_response(s, b"", False)
+        s.close()
+        print(json.dumps(res))
+        sys.stdout.flush()
+
+
 def req(args):
     tmo, head_only, nmax = 5.0, False, -1
     while args and args[0].startswith("-"):
@@ -488,6 +508,8 @@ def main():
         serve(sys.argv[2:])
     elif sys.argv[1] == "req":
         req(sys.argv[2:])
+    elif sys.argv[1] == "multi":
+        multi(sys.argv[2:])
     elif sys.argv[1] == "tunnel":
         tunnel(sys.argv[2:])
     elif sys.argv[1] == "check":
