@@ -20,7 +20,7 @@ R="/usr/bin/python3 $TOP/tests/system/http_rec.py"
 tstart=$(date +%s%N)
 
 if docker_missing; then
-	notok "docker: /usr/sbin/dockerd, /usr/bin/docker or /bin/busybox missing (scripts/deps.sh test: docker.io busybox-static)"
+	notok "docker: $DOCKERD, $DOCKER or a static $BUSYBOX missing (scripts/deps.sh test: docker.io busybox-static)"
 	exit 1
 fi
 
