@@ -22,6 +22,9 @@
 #             events at most, until the client goes.
 #   /drop     reads the whole request, logs it, closes without answering.
 #   /nocontent 204, /notmodified 304 (no body).
+#   /stall    reads the head, none of the body; holds the connection 30 s.
+#   /big?N    N bytes (Content-Length) in 64 KiB writes, the count sent so
+#             far in DIR/big.sent.
 #   /upgrade  with Connection: upgrade and an Upgrade field: 101 with that
 #             protocol, then an echo of every byte (those that came after
 #             the head first), and after the client's EOF "bye\n" and EOF;
@@ -49,6 +52,15 @@
 # 101, or a 200 with a Docker stream type) writes LATE, reads until
 # WAITFOR came (if given), and shuts its write side; reads to EOF. Prints
 # {"status": N, "head": str, "got": str (all after the head), "end"}.
+#
+#   http_rec.py push ADDR HEAD SECS
+# Sends HEAD, then body bytes for SECS seconds, as many as are taken
+# (non-blocking); prints {"sent": N}.
+#
+#   http_rec.py pull ADDR RAW SECS FILE
+# Sends RAW, reads nothing for SECS seconds, copies FILE to FILE.held,
+# then reads the response; prints it as req does, the body replaced by
+# "length".
 #
 #   http_rec.py multi ADDR DELAY RAW [DELAY RAW...]
 # For each pair: sleeps DELAY seconds, then sends RAW on a connection of
@@ -153,6 +165,12 @@ class Server:
                     framing = "length"
                 else:
                     framing = "none"
+                if target.split("?")[0] == "/stall":
+                    # Reads none of the body: the client must be held back.
+                    self.record({"conn": conn, "method": method,
+                                 "target": target, "headers": headers})
+                    time.sleep(30)
+                    return
                 body = b""
                 if te and te[-1].lower() == "chunked":
                     body, buf = read_chunked(sock, buf)
@@ -191,12 +209,32 @@ class Server:
                 if path == "/slow":
                     time.sleep(30)
                     return
+                if path == "/big":
+                    self.big(sock, target)
+                    return
                 if not self.respond(sock, method, path, rec, close):
                     return
         except (ConnectionError, OSError):
             return
         finally:
             sock.close()
+
+    def big(self, sock, target):
+        # /big?N: N bytes with Content-Length, in 64 KiB writes; how many
+        # went out so far is in DIR/big.sent (rewritten after each write).
+        n = int(target.split("?")[1])
+        sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/"
+                     b"octet-stream\r\nContent-Length: %d\r\n\r\n" % n)
+        sent = 0
+        blk = b"x" * 65536
+        path = os.path.join(self.dir, "big.sent")
+        while sent < n:
+            k = min(len(blk), n - sent)
+            sock.sendall(blk[:k])
+            sent += k
+            with open(path + ".tmp", "w") as f:
+                f.write("%d\n" % sent)
+            os.replace(path + ".tmp", path)
 
     def tunnel(self, sock, proto, early):
         # 101, then an echo of every byte (those that came with the head
@@ -408,6 +446,47 @@ def tunnel(args):
     print(json.dumps(out))
 
 
+def push(args):
+    # push ADDR HEAD SECS: HEAD, then body bytes for SECS seconds, as many
+    # as the peer takes (non-blocking writes); prints {"sent": N}.
+    addr, head, secs = args
+    s = connect(addr, 5.0)
+    s.sendall(head.encode("latin-1").decode("unicode_escape")
+              .encode("latin-1"))
+    s.setblocking(False)
+    blk = b"y" * 65536
+    sent = 0
+    end = time.monotonic() + float(secs)
+    while time.monotonic() < end:
+        try:
+            sent += s.send(blk)
+        except BlockingIOError:
+            time.sleep(0.01)
+        except (BrokenPipeError, ConnectionResetError):
+            break
+    print(json.dumps({"sent": sent}))
+
+
+def pull(args):
+    # pull ADDR RAW SECS FILE: sends RAW, reads nothing for SECS seconds,
+    # copies FILE (the recorder's big.sent) to FILE.held, then reads the
+    # response; prints it as req does, the body replaced by its length.
+    addr, raw, secs, fil = args
+    s = connect(addr, 10.0)
+    s.sendall(raw.encode("latin-1").decode("unicode_escape")
+              .encode("latin-1"))
+    time.sleep(float(secs))
+    try:
+        held = open(fil).read()
+    except FileNotFoundError:
+        held = "0\n"
+    with open(fil + ".held", "w") as f:
+        f.write(held)
+    res, _ = read_response(s, b"", False)
+    res["length"] = len(res.pop("body"))
+    print(json.dumps(res))
+
+
 def multi(args):
     # multi ADDR DELAY RAW [DELAY RAW...]: for each pair, after DELAY
     # seconds, one request on a connection of its own; one response each.
@@ -508,6 +587,10 @@ def main():
         serve(sys.argv[2:])
     elif sys.argv[1] == "req":
         req(sys.argv[2:])
+    elif sys.argv[1] == "push":
+        push(sys.argv[2:])
+    elif sys.argv[1] == "pull":
+        pull(sys.argv[2:])
     elif sys.argv[1] == "multi":
         multi(sys.argv[2:])
     elif sys.argv[1] == "tunnel":
