@@ -33,11 +33,13 @@ fi
 
 deb_build="build-essential pkg-config libseccomp-dev libcap-dev libssl-dev"
 clients="curl socat"
-deb_test="$deb_build libcmocka-dev socat postgresql curl strace nodejs nginx-light python3 clang libclang-rt-14-dev valgrind procps util-linux passwd systemd systemd-container debootstrap prometheus"
+deb_test="$deb_build libcmocka-dev socat postgresql curl strace nodejs nginx-light python3 clang libclang-rt-14-dev valgrind procps util-linux passwd systemd systemd-container debootstrap prometheus docker.io busybox-static"
 # prometheus: the only Debian 12 package with promtool (t_promtool.sh).
-deb_bench="nginx-light nodejs gnuplot-nox wrk"
+# docker.io, busybox-static: t_proxy_docker.sh starts its own dockerd
+# (/usr/sbin/dockerd, /usr/bin/docker) and imports busybox as an image.
+deb_bench="nginx-light nodejs gnuplot-nox wrk haproxy"
 rpm_build="gcc make pkgconf-pkg-config libseccomp-devel libcap-devel openssl-devel"
-rpm_test="$rpm_build libcmocka-devel socat postgresql-server curl strace nodejs nginx python3 clang compiler-rt valgrind procps-ng util-linux"
+rpm_test="$rpm_build libcmocka-devel socat postgresql-server curl strace nodejs nginx python3 clang compiler-rt valgrind procps-ng util-linux moby-engine busybox"
 
 if command -v dpkg-query >/dev/null 2>&1; then
 	case $what in
@@ -85,6 +87,18 @@ if command -v dpkg-query >/dev/null 2>&1; then
 		if command -v systemctl >/dev/null 2>&1; then
 			systemctl disable --quiet prometheus.service 2>/dev/null ||
 			    echo "deps: could not disable prometheus.service" >&2
+		fi ;;
+	esac
+	# docker.io is here for t_proxy_docker.sh, which runs its own dockerd
+	# on a private socket: the package's system daemon (docker.socket
+	# would start it on the first connection to /run/docker.sock) and its
+	# containerd were not started (policy-rc.d) and must not start at the
+	# next boot either.
+	case " $missing " in *" docker.io "*)
+		if command -v systemctl >/dev/null 2>&1; then
+			systemctl disable --quiet docker.socket docker.service \
+			    containerd.service 2>/dev/null ||
+			    echo "deps: could not disable docker.service" >&2
 		fi ;;
 	esac
 elif command -v rpm >/dev/null 2>&1 && command -v dnf >/dev/null 2>&1; then
