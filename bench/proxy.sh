@@ -279,23 +279,50 @@ for ((r = 1; r <= REPS; r++)); do
 	done
 done
 
-# ---- optional profile of the gateway worker (not part of the table)
-if [ "$PERF" = 1 ] && [ "$GW_OK" = 1 ] && command -v perf >/dev/null; then
+# ---- optional: system calls per request of each front (perf stat on
+# the syscall tracepoints over a c16 run, divided by the requests),
+# and a call-graph profile of the gateway's worker (perf record -g).
+# Not part of the table; files bench/results/proxy-perf-*.txt.
+if [ "$PERF" = 1 ] && command -v perf >/dev/null; then
+	PT=$D/perf-syscalls.txt
+	SCEV=$(for c in read write readv writev recvfrom sendto recvmsg sendmsg epoll_wait epoll_pwait epoll_ctl \
+	    accept4 connect close socket getsockopt setsockopt shutdown fcntl ioctl clock_gettime splice pipe2; do
+		printf 'syscalls:sys_enter_%s,' $c; done | sed 's/,$//')
+	for s in $FRONTS; do
+		[ "$s" = direct ] && continue
+		"${RUN[@]}" taskset -c "$LG_CPU" "$LG" http -c 16 -u "$URL" -w 1 -d 3 "${SOCK[$s]}" > "$D/lg.out" 2>&1 &
+		lg=$!
+		sleep 1
+		perf stat -x, -e "$SCEV" -p "$(echo ${TPIDS[$s]} | tr ' ' ,)" -- sleep 3 > /dev/null 2> "$D/trace-$s.txt"
+		wait "$lg"
+		n=$(sed -n 's/.* requests=\([0-9]*\).*/\1/p' "$D/lg.out")
+		awk -F, -v s="$s" -v n="${n:-0}" '$3 ~ /sys_enter_/ && $1 ~ /^[0-9]+$/ {k = $3; sub(/.*sys_enter_/, "", k); c[k] += $1; t += $1}
+		    END { if (n == 0) exit; printf "%s: %.2f system calls per request:", s, t / n
+			for (k in c) if (c[k] / n >= 0.01) printf " %s %.2f", k, c[k] / n; printf "\n" }' "$D/trace-$s.txt" >> "$PT"
+		tail -1 "$PT" >&2
+	done
+	[ -s "$PT" ] && cp "$PT" "$OUT/proxy-perf-syscalls.txt"
 	for s in gw gw12; do
-		has $s || continue
-		# the worker: the child of the parent whose command line says --worker
+		has $s && [ "$GW_OK" = 1 ] || continue
+		# the worker: the process whose command line says --worker
 		wp=$(for p in ${TPIDS[$s]}; do tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q -- '--worker' && echo $p; done | head -1)
-		[ -n "$wp" ] || continue
-		log "perf: $s worker $wp, c16, ${DUR}s"
+		[ -n "$wp" ] || wp=$(echo ${TPIDS[$s]} | awk '{print $2}')
+		log "perf record: $s worker $wp, c16, ${DUR}s"
 		"${RUN[@]}" taskset -c "$LG_CPU" "$LG" http -c 16 -u "$URL" -w 1 -d "$((DUR + 1))" "${SOCK[$s]}" > /dev/null 2>&1 &
 		lg=$!
 		sleep 1
 		perf record -q -g -p "$wp" -o "$D/perf-$s.data" -- sleep "$DUR" 2>/dev/null
 		wait "$lg"
-		perf report -i "$D/perf-$s.data" --no-children --stdio --percent-limit 0.7 2>/dev/null \
-		    | grep -v '^$' | grep -E '^ +[0-9.]+%' > "$OUT/proxy-perf-$s.txt"
-		perf report -i "$D/perf-$s.data" --no-children --stdio --sort dso 2>/dev/null \
-		    | grep -E '^ +[0-9.]+%' >> "$OUT/proxy-perf-$s.txt"
+		{
+			echo "# perf record -g -p WORKER (uds-gateway $s, c16, ${DUR}s); self time by symbol, then by DSO"
+			perf report -i "$D/perf-$s.data" --no-children --stdio --percent-limit 0.5 -g none 2>/dev/null | grep -E '^ +[0-9.]+%'
+			echo
+			perf report -i "$D/perf-$s.data" --no-children --stdio --sort dso -g none 2>/dev/null | grep -E '^ +[0-9.]+%'
+			echo
+			echo "# with children (inclusive), top 40"
+			perf report -i "$D/perf-$s.data" --children --stdio -g none 2>/dev/null | grep -E '^ +[0-9.]+%' | head -40
+		} > "$OUT/proxy-perf-$s.txt"
+		cp "$D/perf-$s.data" "$OUT/proxy-perf-$s.data" 2>/dev/null
 		log "perf: $OUT/proxy-perf-$s.txt"
 	done
 fi
