@@ -304,8 +304,8 @@ if [ "$PERF" = 1 ] && command -v perf >/dev/null; then
 	[ -s "$PT" ] && cp "$PT" "$OUT/proxy-perf-syscalls.txt"
 	for s in gw gw12; do
 		has $s && [ "$GW_OK" = 1 ] || continue
-		# the worker: the process whose command line says --worker
-		wp=$(for p in ${TPIDS[$s]}; do tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q -- '--worker' && echo $p; done | head -1)
+		# the listener's worker: its command line is "uds-gw:LISTENER --worker N"
+		wp=$(for p in ${TPIDS[$s]}; do tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q -- "^uds-gw:$s --worker" && echo $p; done | head -1)
 		[ -n "$wp" ] || wp=$(echo ${TPIDS[$s]} | awk '{print $2}')
 		log "perf record: $s worker $wp, c16, ${DUR}s"
 		"${RUN[@]}" taskset -c "$LG_CPU" "$LG" http -c 16 -u "$URL" -w 1 -d "$((DUR + 1))" "${SOCK[$s]}" > /dev/null 2>&1 &
@@ -383,6 +383,11 @@ GWV=$( [ "$GW_OK" = 1 ] && git -C "$ROOT" describe --always --dirty 2>/dev/null)
 			target "c$c 12 routes / 1 route, req/s" "$(ratio "$(medc gw12 $c 4)" "$(medc gw $c 4)")" ">=" 0.97
 		done
 		echo
+	fi
+	if [ "$GW_OK" = 1 ]; then
+		nr=$(grep -cE 'killed by signal|exited with status' "$D/gw/log")
+		echo "uds-gateway worker/connector restarts during the run: $nr$( [ "$nr" != 0 ] && echo ' (its CPU figures are then wrong: a restarted process is not counted)')."
+		grep -E 'killed by signal|exited with status' "$D/gw/log" | head -3 | sed 's/^/    /'
 	fi
 	awk -F'\t' '$9 != "NA" {e += $9; n += $10; rc += $11} $4 == "NA" {na++}
 	    END {printf "Errors (all runs): %d connection errors, %d non-2xx, %d reconnects, %d runs without a result.\n", e, n, rc, na}' "$RAW"
