@@ -290,12 +290,13 @@ if [ "$PERF" = 1 ] && command -v perf >/dev/null; then
 		printf 'syscalls:sys_enter_%s,' $c; done | sed 's/,$//')
 	for s in $FRONTS; do
 		[ "$s" = direct ] && continue
-		"${RUN[@]}" taskset -c "$LG_CPU" "$LG" http -c 16 -u "$URL" -w 1 -d 3 "${SOCK[$s]}" > "$D/lg.out" 2>&1 &
+		# perf counts 3 s in the middle of a 5 s window; requests: rps x 3
+		"${RUN[@]}" taskset -c "$LG_CPU" "$LG" http -c 16 -u "$URL" -w 1 -d 5 "${SOCK[$s]}" > "$D/lg.out" 2>&1 &
 		lg=$!
-		sleep 1
+		sleep 2
 		perf stat -x, -e "$SCEV" -p "$(echo ${TPIDS[$s]} | tr ' ' ,)" -- sleep 3 > /dev/null 2> "$D/trace-$s.txt"
 		wait "$lg"
-		n=$(sed -n 's/.* requests=\([0-9]*\).*/\1/p' "$D/lg.out")
+		n=$(sed -n 's/.* rps=\([0-9]*\).*/\1/p' "$D/lg.out"); n=$((${n:-0} * 3))
 		awk -F, -v s="$s" -v n="${n:-0}" '$3 ~ /sys_enter_/ && $1 ~ /^[0-9]+$/ {k = $3; sub(/.*sys_enter_/, "", k); c[k] += $1; t += $1}
 		    END { if (n == 0) exit; printf "%s: %.2f system calls per request:", s, t / n
 			for (k in c) if (c[k] / n >= 0.01) printf " %s %.2f", k, c[k] / n; printf "\n" }' "$D/trace-$s.txt" >> "$PT"
