@@ -274,10 +274,23 @@ run() {	# run FRONT CONNS REP
 
 log "${RUN[*]:-no RT}: fronts on CPU $SRV_CPU, upstream on CPU $UP_CPU, loadgen on CPU $LG_CPU; $REPS x ${DUR}s (+${WARM}s warm-up); GET $URL; fronts: $FRONTS"
 for ((r = 1; r <= REPS; r++)); do
+	# gw and gw12 swap places every other run (no order bias between them)
+	order=$FRONTS
+	((r % 2 == 0)) && order=$(echo " $FRONTS " | sed 's/ gw / @ /; s/ gw12 / gw /; s/ @ / gw12 /')
 	for c in $CONNS; do
-		for s in $FRONTS; do run "$s" "$c" "$r"; done
+		for s in $order; do run "$s" "$c" "$r"; done
 	done
 done
+
+# The route decision alone (bench/routebench.c: route_normalise and
+# route_decide as the proxy calls them, 12 routes against 1), on the
+# load generator's CPU: the rates above cannot resolve a few percent.
+RB=$ROOT/$B/routebench
+ROUTES=""
+if has gw12 && [ -x "$RB" ]; then
+	ROUTES=$("${RUN[@]}" taskset -c "$LG_CPU" "$RB" "$URL" | grep '^ROUTES')
+	log "$ROUTES"
+fi
 
 # ---- optional: system calls per request of each front (perf stat on
 # the syscall tracepoints over a c16 run, divided by the requests),
@@ -380,6 +393,11 @@ GWV=$( [ "$GW_OK" = 1 ] && git -C "$ROOT" describe --always --dirty 2>/dev/null)
 			target "c$c gw / HAProxy req/s" "$(ratio "$(medc gw $c 4)" "$(medc haproxy $c 4)")" ">=" 1.0
 			target "c$c p99 gw / nginx" "$(ratio "$(medc gw $c 6)" "$(medc nginx $c 6)")" "<=" 1.0
 			target "c$c p99 gw / HAProxy" "$(ratio "$(medc gw $c 6)" "$(medc haproxy $c 6)")" "<=" 1.0
+			if [ -n "$ROUTES" ]; then
+				target "c$c 12 routes: added decision time / gw front CPU per req" "$(echo "$ROUTES" |
+				    awk -v f="$(medc gw $c 7)" '{for (i = 2; i <= NF; i++) {split($i, kv, "="); v[kv[1]] = kv[2]}
+				    printf "%.3f", v["diff_ns"] / 1000 / f}')" "<=" 0.03
+			fi
 			target "c$c 12 routes / 1 route, front CPU per req" "$(ratio "$(medc gw12 $c 7)" "$(medc gw $c 7)")" "<=" 1.03
 			target "c$c 12 routes / 1 route, req/s" "$(ratio "$(medc gw12 $c 4)" "$(medc gw $c 4)")" ">=" 0.97
 		done
@@ -389,6 +407,12 @@ GWV=$( [ "$GW_OK" = 1 ] && git -C "$ROOT" describe --always --dirty 2>/dev/null)
 		nr=$(grep -cE 'killed by signal|exited with status' "$D/gw/log")
 		echo "uds-gateway worker/connector restarts during the run: $nr$( [ "$nr" != 0 ] && echo ' (its CPU figures are then wrong: a restarted process is not counted)')."
 		grep -E 'killed by signal|exited with status' "$D/gw/log" | head -3 | sed 's/^/    /'
+	fi
+	if [ -n "$ROUTES" ]; then
+		echo "Route decision per request (bench/routebench, \`route_normalise\` + \`route_decide\` of \`GET $URL\`, median of 7 x 2M):" \
+		    "$(echo "$ROUTES" | awk '{for (i = 2; i <= NF; i++) {split($i, kv, "="); v[kv[1]] = kv[2]}
+		    printf "1 catch-all route %s ns, the 12-route list %s ns: +%s ns per request.", v["n1_ns"], v["n12_ns"], v["diff_ns"]}')"
+		echo
 	fi
 	awk -F'\t' '$9 != "NA" {e += $9; n += $10; rc += $11} $4 == "NA" {na++}
 	    END {printf "Errors (all runs): %d connection errors, %d non-2xx, %d reconnects, %d runs without a result.\n", e, n, rc, na}' "$RAW"
