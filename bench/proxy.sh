@@ -7,7 +7,8 @@
 # Knobs (environment): REPS=3 DUR=5 WARM=1 SRV_CPU=0 LG_CPU=1 UP_CPU=SRV_CPU RT=10
 #   KA=32 (idle upstream connections kept by every front)
 #   FRONTS="direct nginx haproxy gw gw12"  CONNS="16 256"  URL=/bench
-#   GW=path/to/uds-gateway  PERF=1 (perf record -g the gw worker at c16)
+#   GW=path/to/uds-gateway  PERF=1 (system calls per request; perf record -g
+#   of the gw workers at c16)  TAG=name (results in proxy-DATE-name.txt)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -336,7 +337,6 @@ if [ "$PERF" = 1 ] && command -v perf >/dev/null; then
 			echo "# with children (inclusive), top 40"
 			perf report -i "$D/perf-$s.data" --children --stdio -g none 2>/dev/null | grep -E '^ +[0-9.]+%' | head -40
 		} > "$OUT/proxy-perf-$s.txt"
-		cp "$D/perf-$s.data" "$OUT/proxy-perf-$s.data" 2>/dev/null
 		log "perf: $OUT/proxy-perf-$s.txt"
 	done
 fi
@@ -421,7 +421,7 @@ GWV=$( [ "$GW_OK" = 1 ] && git -C "$ROOT" describe --always --dirty 2>/dev/null)
 	echo
 	sed 's/^/    /' "$RAW"
 } > "$D/proxy.txt"
-F=$OUT/proxy-$(date -u +%F).txt
+F=$OUT/proxy-$(date -u +%F)${TAG:+-$TAG}.txt
 cp "$D/proxy.txt" "$F"
 cat "$D/proxy.txt"
 log "written: $F"
