@@ -33,3 +33,15 @@ bench-reload:
 bench-forward:
 	@$(MAKE) --no-print-directory all loadgen
 	B=$(B) bash bench/forward.sh
+
+# make bench-proxy: service proxy against nginx proxy_pass and HAProxy on
+# one upstream, and 12 routes against one (bench/proxy.sh; results in
+# bench/results/proxy-DATE.txt). Knobs: REPS, DUR, KA, CONNS, PERF=1.
+.PHONY: bench-proxy
+$(B)/routebench: bench/routebench.c $(B)/libpure.a
+	$(CC) $(LOADGEN_CFLAGS) -Isrc -I$(B) $(CFLAGS) -o $@ bench/routebench.c \
+	    $(B)/libpure.a $(PKG_LIBS) $(LDFLAGS)
+
+bench-proxy:
+	@$(MAKE) --no-print-directory all loadgen $(B)/routebench
+	B=$(B) bash bench/proxy.sh
