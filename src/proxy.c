@@ -914,8 +914,15 @@ answer_head(struct px *px)
 	/* An HTTP/1.0 client cannot read chunks: until the close, then. */
 	if (px->resp_body == PROXY_BODY_CHUNKED && !px->client11)
 		px->out_body = PROXY_BODY_CLOSE;
+	/*
+	 * Closed after this answer: the client asked; the body runs until
+	 * the close; the worker is draining and nothing read before that
+	 * waits; or the answer came before the request's body was all
+	 * read, which is then not read at all.
+	 */
 	px->client_close = !px->keep_alive || px->out_body ==
-	    PROXY_BODY_CLOSE || (conn_draining(c) && !conn_drain_more(c, 0));
+	    PROXY_BODY_CLOSE || (conn_draining(c) && !conn_drain_more(c, 0)) ||
+	    !px->req_done;
 	memset(&rh, 0, sizeof(rh));
 	rh.rsp = &rsp;
 	rh.body = px->out_body;
