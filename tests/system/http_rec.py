@@ -92,11 +92,15 @@ def recv_until(sock, buf, sep):
 
 
 def recv_n(sock, buf, n):
-    while len(buf) < n:
-        d = sock.recv(65536)
+    # Pieces joined once: a 64 MiB body is not copied at every recv.
+    parts, have = [buf], len(buf)
+    while have < n:
+        d = sock.recv(1 << 20)
         if not d:
-            return None, buf
-        buf += d
+            return None, b"".join(parts)
+        parts.append(d)
+        have += len(d)
+    buf = b"".join(parts)
     return buf[:n], buf[n:]
 
 
