@@ -376,6 +376,10 @@ stop_clients
 t2=$(date +%s%N)
 dockerd_stop
 check "docker: dockerd stopped by its pid in $((($(date +%s%N) - t2) / 1000000)) ms, exit 0" [ "$DOCKERD_STATUS" -eq 0 ]
+# Every one names its exec root (dockerd, containerd, each shim).
+engine_gone() { ! pgrep -f "$T/d/[e]xec" >/dev/null; }
+check "docker: no process of the private engine left (containerd, shims)" \
+    wait_for 10 engine_gone
 stop_gw TERM
 check "docker: gateway SIGTERM exits 0" [ "$GW_STATUS" -eq 0 ]
 echo "# t_proxy_docker.sh: $((($(date +%s%N) - tstart) / 1000000)) ms"
