@@ -305,6 +305,10 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 ck "504 after stream_timeout 1s (${ms} ms)" "$T/504.out" \
     "r[0]['status'] == 504 and json.loads(r[0]['body'])['message'] == 'uds-gateway: upstream timed out'"
 if [ "$ms" -ge 900 ] && [ "$ms" -lt 5000 ]; then ok "504 came after about 1 s (${ms} ms)"; else notok "504 came after about 1 s (${ms} ms)"; fi
+# stream_timeout is inactivity, not a fixed limit: an event stream (an
+# event every 0.1 s) goes on past 2.5 s on the same listener.
+$R stream -t 3 "$T/slow.sock" 'GET /sse HTTP/1.1\r\nHost: x\r\n\r\n' 'data: 25\n\n' - >"$T/sse25.out"
+ck "stream_timeout 1s: an event stream still flows after 2.5 s" "$T/sse25.out" "r[0]['marker'] and r[0]['head'].startswith('HTTP/1.1 200')"
 
 # --- a POST is never retried. A GET warms the pool; the POST goes out on
 # that pooled connection (the recorder sees the same connection number),
