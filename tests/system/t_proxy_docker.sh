@@ -8,12 +8,16 @@
 #   deployer (the route's user, group docker-api): run -d, exec -i (stdin
 #     through the upgraded connection, its EOF ends the command), start -a
 #     -i and attach (hijacked streams), rm -f;
-#   outsider (not in docker-api): refused at connect, the denial logged.
+#   outsider (not in docker-api): refused at connect, the denial logged;
+#   attach without Upgrade (Docker's 200 raw-stream hijack) with a raw
+#   client; the shipped example policy's routes with the CLI (kill -s
+#   SIGHUP allowed by its query, SIGKILL refused).
 # Smuggling attempts (CL+TE, encoded slash, dot segments, a request hidden
 # in a body, a pipelined one) from a caller allowed only /_ping: the
 # gateway's 400/403, and dockerd's own debug log ("Calling METHOD PATH"
 # for every API request it serves) shows none of them reached it.
 # Audit: one JSON line per request with uid, method, path and decision.
+# At the end no process of the private engine is left. About 12 s.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/docker.inc"
 R="/usr/bin/python3 $TOP/tests/system/http_rec.py"
@@ -50,6 +54,8 @@ stop_clients() {
 	for p in $CLIENTS; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	CLIENTS=
 }
+# reaped PID: waited for; never signalled again (its pid may be reused).
+reaped() { CLIENTS=$(echo " $CLIENTS " | sed "s/ $1 / /"); }
 trap 'trap "" INT TERM HUP; stop_clients; dockerd_stop; cleanup; drop_ids' EXIT
 trap 'exit 1' INT TERM HUP
 drop_ids
@@ -193,7 +199,7 @@ check "reader: docker logs -f: more lines arrive while the container writes them
     wait_for 10 sh -c "[ \$(wc -l <'$T/logs') -ge $((n1 + 3)) ]"
 check "reader: ... and the container is still running" [ "$(dkr inspect -f '{{.State.Running}}' "$L")" = true ]
 check "reader: docker logs -f still streaming (not ended)" kill -0 "$LP"
-kill -TERM "$LP"; wait "$LP" 2>/dev/null
+kill -TERM "$LP"; wait "$LP" 2>/dev/null; reaped "$LP"
 
 # docker events: long-lived; an event made by the deployer arrives.
 ev0=$(dockerd_calls 'GET /v[0-9.]+/events')
@@ -205,7 +211,7 @@ rc=0; as "$DEP" $D create --name "evt-$S" gwtest:latest true >"$T/create" 2>&1 |
 check "deployer: docker create" [ "$rc" -eq 0 ]
 check "reader: docker events: the create event arrives" wait_for 10 grep -qx "create evt-$S" "$T/events"
 check "reader: docker events still running" kill -0 "$EP"
-kill -TERM "$EP"; wait "$EP" 2>/dev/null
+kill -TERM "$EP"; wait "$EP" 2>/dev/null; reaped "$EP"
 
 # Refused: the CLI reports the gateway's 403.
 n0=$(dockerd_calls 'POST /v[0-9.]+/containers/create')
@@ -254,6 +260,7 @@ as "$DEP" $D exec "$B" touch /tmp/go
 check "deployer: docker attach ends with the container (10 s)" wait_for 10 gone "$AP"
 kill -KILL "$AP" 2>/dev/null
 rc=0; wait "$AP" || rc=$?
+reaped "$AP"
 if [ "$rc" -eq 3 ] && [ "$(cat "$T/attach.out")" = attached-out ]; then ok "deployer: docker attach: the output, then the exit status 3 ($rc)"; else notok "deployer: docker attach: the output, then the exit status 3 ($rc)"; fi
 
 # Docker's other hijack: attach without Upgrade is answered 200 with a

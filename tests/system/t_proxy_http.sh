@@ -5,9 +5,14 @@
 # fields removed, request bodies re-framed (never CL and TE both), bodies
 # exact; refused requests (route, CL+TE, bad targets) never reach the
 # upstream; upstream keep-alive pooling; chunked, close-delimited and
-# event streams arrive as they are written; HEAD/204/304 bodiless; 504
-# after stream_timeout; 502 when the upstream is gone; a POST whose pooled
-# connection broke is not retried; identity_headers no; audit lines.
+# event streams arrive as they are written; HEAD/204/304 bodiless;
+# upgrades tunnel both ways with half-close (h2c dropped); back-pressure
+# both ways (no body buffered whole); 504 after stream_timeout, which is
+# inactivity (a stream flows on); 502 when the upstream is gone; a POST
+# whose pooled connection broke is not retried (a GET is, once);
+# keepalive 0 and keepalive_timeout; identity_headers no; audit lines
+# (each refusal from a uid of its own: the logs' per-uid rate limit);
+# uds-gateway explain. About 10-20 s.
 . "$(dirname "$0")/lib.sh"
 R="/usr/bin/python3 $TOP/tests/system/http_rec.py"
 UP=$T/up
