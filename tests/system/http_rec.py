@@ -23,6 +23,8 @@
 #   /drop     reads the whole request, logs it, closes without answering.
 #   /nocontent 204, /notmodified 304 (no body).
 #   /stall    reads the head, none of the body; holds the connection 30 s.
+#   /early    answers 413 at once, reads none of the body (drops what
+#             comes for 2 s, then closes).
 #   /big?N    N bytes (Content-Length) in 64 KiB writes, the count sent so
 #             far in DIR/big.sent.
 #   /upgrade  with Connection: upgrade and an Upgrade field: 101 with that
@@ -169,6 +171,23 @@ class Server:
                     framing = "length"
                 else:
                     framing = "none"
+                if target.split("?")[0] == "/early":
+                    # 413 before the body, none of which is read; the
+                    # connection held 2 s (reading and dropping), closed.
+                    self.record({"conn": conn, "method": method,
+                                 "target": target, "headers": headers})
+                    sock.sendall(b"HTTP/1.1 413 Payload Too Large\r\n"
+                                 b"Content-Type: text/plain\r\n"
+                                 b"Content-Length: 9\r\n\r\ntoo large")
+                    sock.settimeout(0.2)
+                    end = time.monotonic() + 2
+                    while time.monotonic() < end:
+                        try:
+                            if not sock.recv(65536):
+                                break
+                        except socket.timeout:
+                            pass
+                    return
                 if target.split("?")[0] == "/stall":
                     # Reads none of the body: the client must be held back.
                     self.record({"conn": conn, "method": method,

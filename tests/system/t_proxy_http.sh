@@ -303,6 +303,20 @@ held=$(cat "$UP/big.sent.held")
 check "back-pressure: a 64 MiB answer to a client that reads nothing: the upstream held at $held bytes (<= 16 MiB)" [ "$held" -le 16777216 ]
 ck "back-pressure: then all 64 MiB arrive" "$T/pull.out" "r[0]['status'] == 200 and r[0]['length'] == 67108864"
 
+# --- an answer before the request's body was all sent (a 413): passed on
+# with Connection: close, the connection closed (the rest of the body is
+# never read); that upstream connection is not pooled: the next request
+# goes out on a new one.
+t0=$(date +%s%N)
+$R req -t 5 "$T/web.sock" 'POST /early HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n0123456789' >"$T/early.out"
+ms=$((($(date +%s%N) - t0) / 1000000))
+ck "early 413: passed on with Connection: close, then EOF (${ms} ms)" "$T/early.out" \
+    "[x['status'] for x in r] == [413] and r[0]['body'] == 'too large' and [v for v in RH('Connection') if 'close' in v.lower()] and end['end'] in ('eof', 'reset')"
+econn=$(grep '"target": "/early"' "$UP/rec.log" | python3 -c "import json,sys; print(json.loads(sys.stdin.readline())['conn'])")
+$R req -n 1 "$T/web.sock" 'GET /after-early HTTP/1.1\r\nHost: x\r\n\r\n' >"$T/aearly.out"
+ck "early 413: the next request on another upstream connection than $econn" "$T/aearly.out" \
+    "r[0]['status'] == 200 and u['conn'] != $econn"
+
 # --- 504: the upstream never answers; stream_timeout 1s
 t0=$(date +%s%N)
 $R req -t 10 -n 1 "$T/slow.sock" 'GET /slow HTTP/1.1\r\nHost: x\r\n\r\n' >"$T/504.out"
