@@ -277,7 +277,7 @@ log "${RUN[*]:-no RT}: fronts on CPU $SRV_CPU, upstream on CPU $UP_CPU, loadgen 
 for ((r = 1; r <= REPS; r++)); do
 	# gw and gw12 swap places every other run (no order bias between them)
 	order=$FRONTS
-	((r % 2 == 0)) && order=$(echo " $FRONTS " | sed 's/ gw / @ /; s/ gw12 / gw /; s/ @ / gw12 /')
+	((r % 2 == 0)) && has gw && has gw12 && order=$(echo " $FRONTS " | sed 's/ gw / @ /; s/ gw12 / gw /; s/ @ / gw12 /')
 	for c in $CONNS; do
 		for s in $order; do run "$s" "$c" "$r"; done
 	done
