@@ -66,7 +66,7 @@ run(const struct route *r, size_t n, const char *target)
 	for (i = 0; i < ITER; i++) {
 		len = route_normalise((const uint8_t *)target, strlen(target),
 		    norm, sizeof(norm), &pathlen);
-		if (len < 0 || route_decide(r, n, 1, HTTP_M_GET, norm, pathlen,
+		if (len < 0 || route_decide(r, n, 1, HTTP_M_GET, 0, norm, pathlen,
 		    (size_t)len, &peer, &which) != ROUTE_ALLOW)
 			abort();
 		sink += which;
