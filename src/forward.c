@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -20,6 +21,7 @@
 #include "metrics.h"
 #include "proxy_v2.h"
 #include "token.h"
+#include "proxy.h"
 #include "upchan.h"
 #include "worker.h"
 
@@ -59,6 +61,7 @@ struct fwd {
 	int		 hup;		/* HUP_PEER, HUP_UPSTREAM: gone */
 	uint8_t		*auth;		/* F_AUTH: the line so far */
 	size_t		 authlen;
+	struct forward_audit *audit;	/* a proxied tunnel's record */
 };
 
 static struct loop	*floop;
@@ -162,6 +165,17 @@ fwd_close(struct fwd *f)
 		free(f->auth);
 		f->auth = NULL;
 	}
+	if (f->audit != NULL) {
+		if (proxy_audit_permit(f->peer.uid))
+			log_prio(LOG_INFO, "%s,\"bytes_in\":%llu,"
+			    "\"bytes_out\":%llu,\"ms\":%llu}", f->audit->head,
+			    (unsigned long long)f->audit->bytes_in,
+			    (unsigned long long)f->audit->bytes_out,
+			    (unsigned long long)(floop->now_ms -
+			    f->audit->start_ms));
+		free(f->audit);
+		f->audit = NULL;
+	}
 	if (f->uid_held)
 		metrics_uid_release(wl->wl_idx, f->peer.uid);
 	metrics_conn_release(wl->wl_idx);
@@ -210,6 +224,12 @@ static void
 count(const struct fwd *f, const struct dir *d, size_t n)
 {
 	metrics_fwd_bytes(f->wl->wl_idx, d->up ? n : 0, d->up ? 0 : n);
+	if (f->audit != NULL) {
+		if (d->up)
+			f->audit->bytes_in += n;
+		else
+			f->audit->bytes_out += n;
+	}
 }
 
 /* Queue bytes for dst of d in copy mode (the AUTH rest, PROXY header). */
@@ -630,12 +650,14 @@ forward_start(struct wlistener *wl, int fd, const struct peer *peer,
 int
 forward_adopt(struct wlistener *wl, int fd, int ufd, const struct peer *peer,
     int uid_held, const uint8_t *up, size_t uplen, const uint8_t *down,
-    size_t downlen, uint32_t idle_ms)
+    size_t downlen, uint32_t idle_ms, const struct forward_audit *audit)
 {
 	struct fwd *f;
 
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		goto fail;
+	if (audit != NULL && (f->audit = malloc(sizeof(*audit))) != NULL)
+		memcpy(f->audit, audit, sizeof(*audit));
 	f->pev.fd = fd;
 	f->pev.cb = peer_event;
 	f->uev.fd = ufd;
@@ -654,12 +676,14 @@ forward_adopt(struct wlistener *wl, int fd, int ufd, const struct peer *peer,
 	    dir_queue(&f->d[DOWN], down, downlen) == -1) {
 		dir_free(&f->d[UP], 0);
 		dir_free(&f->d[DOWN], 0);
+		free(f->audit);
 		free(f);
 		goto fail;
 	}
 	if (loop_add(floop, &f->pev, 0, 0) == -1) {
 		dir_free(&f->d[UP], 0);
 		dir_free(&f->d[DOWN], 0);
+		free(f->audit);
 		free(f);
 		goto fail;
 	}

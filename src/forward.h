@@ -55,14 +55,28 @@ int	 forward_start(struct wlistener *wl, int fd, const struct peer *peer,
  * now on: a proxied connection that became a tunnel (an upgrade, a
  * hijack). up[0..uplen) is sent upstream first, down[0..downlen) to the
  * peer first (each at most FORWARD_WINDOW); idle_ms is the inactivity
- * allowed. Takes over both fds and the connection's max_connections
+ * allowed; audit, if not NULL, is written when the tunnel closes.
+ * Takes over both fds and the connection's max_connections
  * slot (and per-uid slot when uid_held) in every case: on failure (-1,
  * out of memory) they are closed and released.
  */
+/*
+ * A proxied tunnel's audit record, written when it closes: head is the
+ * JSON object up to its status (no closing brace); the bytes through
+ * the tunnel are added to the request's.
+ */
+struct forward_audit {
+	int		 on;
+	char		 head[1600];
+	uint64_t	 start_ms;
+	uint64_t	 bytes_in;
+	uint64_t	 bytes_out;
+};
+
 int	 forward_adopt(struct wlistener *wl, int fd, int ufd,
 	    const struct peer *peer, int uid_held, const uint8_t *up,
 	    size_t uplen, const uint8_t *down, size_t downlen,
-	    uint32_t idle_ms);
+	    uint32_t idle_ms, const struct forward_audit *audit);
 
 /* forward_sweep: timeouts (auth, connect, idle); call every tick. */
 void	 forward_sweep(uint64_t now);

@@ -421,34 +421,52 @@ method_name(int m)
  * invalid ones also count as the listener's denials in the logs' rate
  * limit (log_denial_permit); allowed ones have a budget of their own.
  */
+/* The record up to its status, without the closing brace. */
 static void
-audit(struct px *px, const char *decision, int status)
+audit_head(const struct px *px, const char *decision, int status, char *out,
+    size_t max)
 {
 	const struct conn *c = px->c;
 	const struct wlistener *wl = c->c_l;
-	const struct listener_conf *lc = wl->wl_conf;
 	char path[1024], route[300];
-	int allowed = strcmp(decision, "allow") == 0;
-	uint64_t now = ploop->now_ms;
 
-	if (lc->audit == AUDIT_NONE || (lc->audit == AUDIT_DENIED && allowed))
-		return;
-	if (allowed ? !ratelimit_allow(&audit_rl, (uint32_t)c->c_uid, now) :
-	    !log_denial_permit(c->c_uid, now))
-		return;
 	(void)json_str(path, sizeof(path), px->path != NULL ? px->path : "");
 	if (px->which >= 0) {
 		(void)snprintf(route, sizeof(route), "\"%s:%u\"", wl->wl_file,
 		    wl->wl_routes[px->which].line);
 	} else
 		(void)snprintf(route, sizeof(route), "null");
-	log_prio(allowed ? LOG_INFO : LOG_WARNING, "{\"type\":\"audit\","
-	    "\"listener\":\"%s\",\"pid\":%ld,\"uid\":%lu,\"gid\":%lu,"
-	    "\"method\":\"%s\",\"path\":\"%s\",\"route\":%s,"
-	    "\"decision\":\"%s\",\"status\":%d,\"bytes_in\":%llu,"
-	    "\"bytes_out\":%llu,\"ms\":%llu}", lc->name, (long)c->c_pid,
-	    (unsigned long)c->c_uid, (unsigned long)c->c_gid,
-	    method_name(px->method_id), path, route, decision, status,
+	(void)snprintf(out, max, "{\"type\":\"audit\",\"listener\":\"%s\","
+	    "\"pid\":%ld,\"uid\":%lu,\"gid\":%lu,\"method\":\"%s\","
+	    "\"path\":\"%s\",\"route\":%s,\"decision\":\"%s\",\"status\":%d",
+	    wl->wl_conf->name, (long)c->c_pid, (unsigned long)c->c_uid,
+	    (unsigned long)c->c_gid, method_name(px->method_id), path, route,
+	    decision, status);
+}
+
+int
+proxy_audit_permit(uid_t uid)
+{
+	return ratelimit_allow(&audit_rl, (uint32_t)uid, ploop->now_ms);
+}
+
+static void
+audit(struct px *px, const char *decision, int status)
+{
+	const struct conn *c = px->c;
+	const struct listener_conf *lc = c->c_l->wl_conf;
+	char head[1600];
+	int allowed = strcmp(decision, "allow") == 0;
+	uint64_t now = ploop->now_ms;
+
+	if (lc->audit == AUDIT_NONE || (lc->audit == AUDIT_DENIED && allowed))
+		return;
+	if (allowed ? !proxy_audit_permit(c->c_uid) :
+	    !log_denial_permit(c->c_uid, now))
+		return;
+	audit_head(px, decision, status, head, sizeof(head));
+	log_prio(allowed ? LOG_INFO : LOG_WARNING, "%s,\"bytes_in\":%llu,"
+	    "\"bytes_out\":%llu,\"ms\":%llu}", head,
 	    (unsigned long long)px->bytes_in,
 	    (unsigned long long)px->bytes_out,
 	    (unsigned long long)(now - px->start_ms));
@@ -764,6 +782,7 @@ tunnel(struct px *px, size_t head_len, const struct http_response *rsp,
 	struct conn *c = px->c;
 	struct wlistener *wl = c->c_l;
 	struct proxy_resphead rh;
+	struct forward_audit ta;
 	struct peer peer;
 	uint8_t *up = NULL, *down = NULL;
 	size_t uplen, downlen, rest;
@@ -783,7 +802,16 @@ tunnel(struct px *px, size_t head_len, const struct http_response *rsp,
 		return -1;
 	px->bytes_out += rest;
 	metrics_request(wl->wl_idx, px->status);
-	audit(px, "allow", px->status);
+	/* Its record is written when the tunnel closes (forward.c). */
+	memset(&ta, 0, sizeof(ta));
+	if (wl->wl_conf->audit == AUDIT_ALL) {
+		audit_head(px, "allow", px->status, ta.head, sizeof(ta.head));
+		ta.on = 1;
+		ta.start_ms = px->start_ms;
+		/* What the client sent after its request goes too. */
+		ta.bytes_in = px->bytes_in + buf_len(&c->c_in);
+		ta.bytes_out = px->bytes_out;
+	}
 	/* Unsent request bytes, then what the client sent after them. */
 	uplen = (px->uout_len - px->uout_off) + buf_len(&c->c_in);
 	downlen = buf_len(&c->c_out);
@@ -817,7 +845,7 @@ tunnel(struct px *px, size_t head_len, const struct http_response *rsp,
 	    (long)peer.pid, (unsigned long)peer.uid);
 	fd = conn_detach(c, &uid_held);
 	(void)forward_adopt(wl, fd, ufd, &peer, uid_held, up, uplen, down,
-	    downlen, wl->wl_conf->stream_timeout_ms);
+	    downlen, wl->wl_conf->stream_timeout_ms, ta.on ? &ta : NULL);
 	free(up);
 	free(down);
 	return 1;

@@ -3,6 +3,7 @@
 #ifndef UDSGW_PROXY_H
 #define UDSGW_PROXY_H
 
+#include <sys/types.h>
 #include <stdint.h>
 
 #include "conn.h"
@@ -21,6 +22,11 @@ extern const struct service proxy_service;
 
 /* proxy_setup: the worker's loop; once, before the sandbox. */
 void	 proxy_setup(struct loop *);
+/*
+ * proxy_audit_permit: may an allowed request's audit record of uid be
+ * written now (PROXY_AUDIT_BURST per 10 s; the rest are summarised)?
+ */
+int	 proxy_audit_permit(uid_t);
 /* proxy_reap: free what closed during the last round of events. */
 void	 proxy_reap(void);
 /* proxy_sweep: timeouts of requests in flight and of pooled upstreams. */
