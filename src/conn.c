@@ -66,15 +66,10 @@ conn_new(struct wlistener *wl, int fd, const struct peer *peer,
 	return c;
 }
 
-void
-conn_close(struct conn *c)
+/* Out of the table, buffers freed; the memory waits for conn_reap(). */
+static void
+conn_unlink(struct conn *c)
 {
-	struct wlistener *wl = c->c_l;
-
-	if (wl->wl_svc->close != NULL)
-		wl->wl_svc->close(c);
-	conn_closed++;
-	conn_io_close(c);
 	buf_free(&c->c_in);
 	buf_free(&c->c_out);
 	if (c->c_prev != NULL)
@@ -84,7 +79,24 @@ conn_close(struct conn *c)
 	if (c->c_next != NULL)
 		c->c_next->c_prev = c->c_prev;
 	conn_n--;
-	wl->wl_nconns--;
+	c->c_l->wl_nconns--;
+	free(c->c_label);
+	c->c_label = NULL;
+	c->c_flags |= CONN_DEAD;
+	c->c_prev = NULL;
+	c->c_next = conn_dead;
+	conn_dead = c;
+}
+
+void
+conn_close(struct conn *c)
+{
+	struct wlistener *wl = c->c_l;
+
+	if (wl->wl_svc->close != NULL)
+		wl->wl_svc->close(c);
+	conn_closed++;
+	conn_io_close(c);
 	/* The uid first: its table counts only holders of a slot. */
 	if (c->c_flags & CONN_UID_HELD)
 		metrics_uid_release(wl->wl_idx, c->c_uid);
@@ -92,12 +104,7 @@ conn_close(struct conn *c)
 		metrics_refuse_release(wl->wl_idx);
 	if ((c->c_flags & CONN_REFUSED) == 0)
 		metrics_conn_release(wl->wl_idx);
-	free(c->c_label);
-	c->c_label = NULL;
-	c->c_flags |= CONN_DEAD;
-	c->c_prev = NULL;
-	c->c_next = conn_dead;
-	conn_dead = c;
+	conn_unlink(c);
 }
 
 void
@@ -185,27 +192,11 @@ conn_kick(struct conn *c)
 int
 conn_detach(struct conn *c, int *uid_held)
 {
-	struct wlistener *wl = c->c_l;
 	int fd = c->c_ev.fd;
 
 	conn_io_detach(c);
-	buf_free(&c->c_in);
-	buf_free(&c->c_out);
-	if (c->c_prev != NULL)
-		c->c_prev->c_next = c->c_next;
-	else
-		conn_head = c->c_next;
-	if (c->c_next != NULL)
-		c->c_next->c_prev = c->c_prev;
-	conn_n--;
-	wl->wl_nconns--;
 	*uid_held = (c->c_flags & CONN_UID_HELD) != 0;
-	free(c->c_label);
-	c->c_label = NULL;
-	c->c_flags |= CONN_DEAD;
-	c->c_prev = NULL;
-	c->c_next = conn_dead;
-	conn_dead = c;
+	conn_unlink(c);
 	return fd;
 }
 
