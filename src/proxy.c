@@ -263,7 +263,7 @@ up_new(int fd)
 	}
 	u->ev.fd = fd;
 	u->ev.cb = upconn_event;
-	if (loop_add(ploop, &u->ev, LOOP_IN | LOOP_OUT, 0) == -1) {
+	if (loop_add(ploop, &u->ev, LOOP_IN, 0) == -1) {
 		(void)close(fd);
 		free(u);
 		return NULL;
