@@ -8,7 +8,7 @@
 #   KA=32 (idle upstream connections kept by every front)
 #   FRONTS="direct nginx haproxy gw gw12"  CONNS="16 256"  URL=/bench
 #   GW=path/to/uds-gateway  PERF=1 (system calls per request; perf record -g
-#   of the gw workers at c16)  TAG=name (results in proxy-DATE-name.txt)
+#   of the gw workers; PERF_CONNS=16)  TAG=name (results in proxy-DATE-name.txt)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -26,6 +26,7 @@ URL=${URL:-/bench}
 CONNS=${CONNS:-16 256}
 FRONTS=${FRONTS:-direct nginx haproxy gw gw12}
 PERF=${PERF:-0}
+PERF_CONNS=${PERF_CONNS:-16}	# connections of the PERF=1 runs
 OUT=${OUT:-$ROOT/bench/results}
 NGINX=${NGINX:-/usr/sbin/nginx}
 HAPROXY=${HAPROXY:-$(command -v haproxy || echo /usr/sbin/haproxy)}
@@ -305,14 +306,14 @@ if [ "$PERF" = 1 ] && command -v perf >/dev/null; then
 	for s in $FRONTS; do
 		[ "$s" = direct ] && continue
 		# perf counts 3 s in the middle of a 5 s window; requests: rps x 3
-		"${RUN[@]}" taskset -c "$LG_CPU" "$LG" http -c 16 -u "$URL" -w 1 -d 5 "${SOCK[$s]}" > "$D/lg.out" 2>&1 &
+		"${RUN[@]}" taskset -c "$LG_CPU" "$LG" http -c "$PERF_CONNS" -u "$URL" -w 1 -d 5 "${SOCK[$s]}" > "$D/lg.out" 2>&1 &
 		lg=$!
 		sleep 2
 		perf stat -x, -e "$SCEV" -p "$(echo ${TPIDS[$s]} | tr ' ' ,)" -- sleep 3 > /dev/null 2> "$D/trace-$s.txt"
 		wait "$lg"
 		n=$(sed -n 's/.* rps=\([0-9]*\).*/\1/p' "$D/lg.out"); n=$((${n:-0} * 3))
-		awk -F, -v s="$s" -v n="${n:-0}" '$3 ~ /sys_enter_/ && $1 ~ /^[0-9]+$/ {k = $3; sub(/.*sys_enter_/, "", k); c[k] += $1; t += $1}
-		    END { if (n == 0) exit; printf "%s: %.2f system calls per request:", s, t / n
+		awk -F, -v s="$s" -v pc="$PERF_CONNS" -v n="${n:-0}" '$3 ~ /sys_enter_/ && $1 ~ /^[0-9]+$/ {k = $3; sub(/.*sys_enter_/, "", k); c[k] += $1; t += $1}
+		    END { if (n == 0) exit; printf "%s (c%s): %.2f system calls per request:", s, pc, t / n
 			for (k in c) if (c[k] / n >= 0.01) printf " %s %.2f", k, c[k] / n; printf "\n" }' "$D/trace-$s.txt" >> "$PT"
 		tail -1 "$PT" >&2
 	done
@@ -322,14 +323,14 @@ if [ "$PERF" = 1 ] && command -v perf >/dev/null; then
 		# the listener's worker: its command line is "uds-gw:LISTENER --worker N"
 		wp=$(for p in ${TPIDS[$s]}; do tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q -- "^uds-gw:$s --worker" && echo $p; done | head -1)
 		[ -n "$wp" ] || wp=$(echo ${TPIDS[$s]} | awk '{print $2}')
-		log "perf record: $s worker $wp, c16, ${DUR}s"
-		"${RUN[@]}" taskset -c "$LG_CPU" "$LG" http -c 16 -u "$URL" -w 1 -d "$((DUR + 1))" "${SOCK[$s]}" > /dev/null 2>&1 &
+		log "perf record: $s worker $wp, c$PERF_CONNS, ${DUR}s"
+		"${RUN[@]}" taskset -c "$LG_CPU" "$LG" http -c "$PERF_CONNS" -u "$URL" -w 1 -d "$((DUR + 1))" "${SOCK[$s]}" > /dev/null 2>&1 &
 		lg=$!
 		sleep 1
 		perf record -q -g -p "$wp" -o "$D/perf-$s.data" -- sleep "$DUR" 2>/dev/null
 		wait "$lg"
 		{
-			echo "# perf record -g -p WORKER (uds-gateway $s, c16, ${DUR}s); self time by symbol, then by DSO"
+			echo "# perf record -g -p WORKER (uds-gateway $s, c$PERF_CONNS, ${DUR}s); self time by symbol, then by DSO"
 			perf report -i "$D/perf-$s.data" --no-children --stdio --percent-limit 0.5 -g none 2>/dev/null | grep -E '^ +[0-9.]+%'
 			echo
 			perf report -i "$D/perf-$s.data" --no-children --stdio --sort dso -g none 2>/dev/null | grep -E '^ +[0-9.]+%'
