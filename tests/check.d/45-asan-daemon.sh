@@ -12,7 +12,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 MAKE=${MAKE:-make}
 B=build-asan-daemon
-TESTS=${ASAN_DAEMON_TESTS:-"t_echo t_http_curl t_http_smuggle t_token t_access t_reload t_proxy_http t_proxy_docker"}
+TESTS=${ASAN_DAEMON_TESTS:-"t_echo t_http_curl t_http_smuggle t_token t_access t_reload t_proxy_http t_proxy_attack t_proxy_docker"}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 start=$(date +%s)
 
