@@ -79,8 +79,17 @@ loop_once(struct loop *l, int timeout_ms)
 	l->now_ms = loop_clock_ms();
 	if (n == -1)
 		return errno == EINTR ? 0 : -1;
+	/*
+	 * Mark first what has an event in this round: a callback can then
+	 * tell an object whose own event is still to come (the proxy's
+	 * pooled upstreams).
+	 */
+	l->round++;
+	for (i = 0; i < n; i++)
+		((struct loop_ev *)evs[i].data.ptr)->pending = l->round;
 	for (i = 0; i < n; i++) {
 		ev = evs[i].data.ptr;
+		ev->pending = 0;
 		ev->cb(ev, evs[i].events);
 	}
 	return n;

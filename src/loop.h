@@ -13,11 +13,14 @@ struct loop_ev {
 	loop_fd_cb	*cb;
 	int		 fd;
 	uint32_t	 mask;		/* events currently registered */
+	uint64_t	 pending;	/* == the loop's round: an event for
+					   it is still to come in this round */
 };
 
 struct loop {
 	int		 epfd;
 	uint64_t	 now_ms;	/* monotonic, updated each iteration */
+	uint64_t	 round;		/* epoll_wait calls that returned */
 };
 
 #define LOOP_IN		0x001u	/* EPOLLIN */

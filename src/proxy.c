@@ -76,6 +76,8 @@ struct px {
 	gid_t		*groups;	/* the peer's, asked once */
 	size_t		 ngroups;
 	int		 have_groups;
+	int		 in_head;	/* a head is arriving: header_timeout
+					   runs from its first bytes */
 
 	/* The request in flight. */
 	int		 method_id;
@@ -291,9 +293,11 @@ pool_put(const struct listener_conf *lc, struct upconn *u)
 
 /*
  * The most recently used idle upstream, or NULL. One that spoke or hung
- * up is normally gone already (upconn_event); for a request that may
- * not be sent twice it is also asked (MSG_PEEK), since its event may
- * still wait in this round's batch.
+ * up is normally gone already (upconn_event); one whose event is still
+ * to come in this round is dropped here (an idle upstream has nothing
+ * to say: what it says would reach the next request's client). For a
+ * request that may not be sent twice it is also asked (MSG_PEEK), for
+ * what came after the round began.
  */
 static struct upconn *
 pool_get(int check)
@@ -303,8 +307,8 @@ pool_get(int check)
 
 	while ((u = pool) != NULL) {
 		pool_unlink(u);
-		if (!check || (recv(u->ev.fd, &b, 1, MSG_PEEK |
-		    MSG_DONTWAIT) == -1 && errno == EAGAIN))
+		if (u->ev.pending != ploop->round && (!check || (recv(u->ev.fd,
+		    &b, 1, MSG_PEEK | MSG_DONTWAIT) == -1 && errno == EAGAIN)))
 			return u;
 		up_close(u);
 	}
@@ -742,6 +746,9 @@ flush_up(struct px *px)
 			return -1;
 		px->uout_off += (size_t)n;
 		refresh(px);
+		/* The client was waiting for us, not we for it. */
+		if (px->body_deadline != 0)
+			body_progress(px);
 	}
 	return 1;
 }
@@ -1080,7 +1087,8 @@ upstream_broke(struct px *px, int err)
 
 	if (px->retryable && px->reused && !px->retried && !px->got_byte) {
 		log_debug("%s: pooled upstream connection gone: %s; asking "
-		    "for a new one", c->c_l->wl_conf->name, strerror(err));
+		    "for a new one", c->c_l->wl_conf->name, err != 0 ?
+		    strerror(err) : "closed");
 		upstream_release(px, 0);
 		px->retried = 1;
 		px->uout_off = 0;
@@ -1319,9 +1327,14 @@ px_request_one(struct conn *c, struct px *px)
 	r = http_parse_request(buf_ptr(&c->c_in), buf_len(&c->c_in), &lim,
 	    &req);
 	if (r == HTTP_AGAIN) {
-		conn_timeout(c, lc->lim.header_timeout_ms);
+		/* Once per head: bytes trickling in do not extend it. */
+		if (!px->in_head) {
+			px->in_head = 1;
+			conn_timeout(c, lc->lim.header_timeout_ms);
+		}
 		return 0;
 	}
+	px->in_head = 0;
 	px->start_ms = ploop->now_ms;
 	px->which = -1;
 	px->method_id = HTTP_M_OTHER;
@@ -1521,7 +1534,12 @@ proxy_sweep(uint64_t now)
 	for (px = inflight; px != NULL; px = next) {
 		next = px->next;
 		c = px->c;
-		if (px->body_deadline != 0 && now >= px->body_deadline) {
+		/*
+		 * The client's silence counts only while nothing waits for
+		 * the upstream: a stalled upstream is stream_timeout's.
+		 */
+		if (px->body_deadline != 0 && now >= px->body_deadline &&
+		    px->uout_off == px->uout_len) {
 			/* The client stopped in the middle of its body. */
 			metrics_timeout(c->c_l->wl_idx);
 			log_debug("%s: pid %ld: request body timed out",
